@@ -1,0 +1,37 @@
+"""Default configuration.
+
+Order of precedence, lowest first: these defaults, ``instance/config.py``, environment variables
+named ``DIRECTORY_<KEY>``, then the ``test_config`` mapping given to ``create_app``.
+"""
+
+# The secret signs sessions and CSRF tokens. There is deliberately no default: the factory refuses to
+# start without one unless DIRECTORY_DEV_SECRET is set (``make run`` generates one in instance/).
+SECRET_KEY = None
+
+# SQLite in instance/ unless DIRECTORY_DATABASE_URL says otherwise (filled in by the factory).
+DATABASE_URL = None
+# The Whoosh index directory; instance/index unless set (filled in by the factory).
+INDEX_DIR = None
+# Redis for rate limits and shared caches across workers; None keeps them in process memory.
+REDIS_URL = None
+
+# Where the quick-exit link sends people: a neutral, widely visited site.
+EXIT_URL = "https://www.theweathernetwork.com/"
+
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "America/Vancouver"
+DEFAULT_TIMEZONE = "America/Vancouver"
+
+# Import: where the HSDS 3.0 JSON schemas live (../shared/hsds/schema beside the project by default;
+# a copy ships in the package for installs that do not have it).
+HSDS_SCHEMA_DIR = None
+
+# Search: the public query length cap (characters) and results per page.
+SEARCH_MAX_QUERY_LENGTH = 200
+SEARCH_PAGE_SIZE = 20
+# Seconds to wait for the Whoosh writer lock before retrying later.
+SEARCH_WRITER_TIMEOUT = 10.0
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+MAX_CONTENT_LENGTH = 32 * 1024 * 1024

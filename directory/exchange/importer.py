@@ -1,0 +1,218 @@
+"""Import HSDS 3.0 JSON: one object, a list, a Page of objects, tabular JSON, or a folder of files."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import models as m
+from ..operations.errors import FieldError, ValidationError
+from ..operations.pages import save_page
+from ..operations.records import RecordWriter
+from .hsds import MODELS_BY_ENTITY
+from .schema import coerce_tabular, schema_errors
+
+# Order matters for tabular data and folders: referenced records first.
+ENTITY_ORDER = ("taxonomy", "taxonomy_term", "organization", "program", "location",
+                "service", "service_at_location")
+TABULAR_ORDER = ("organizations", "programs", "taxonomies", "taxonomy_terms", "locations",
+                 "addresses", "services", "service_at_locations", "contacts", "phones",
+                 "schedules", "service_areas", "languages", "accessibility", "cost_options",
+                 "required_documents", "funding", "organization_identifiers", "attributes",
+                 "metadata")
+TABLE_ENTITY = {"accessibility": "accessibility", "funding": "funding", "metadata": "metadata",
+                "taxonomies": "taxonomy", "addresses": "address"}
+# Tables of the HSDS datapackage we do not keep (they describe the export, not the services).
+IGNORED_TABLES = {"meta_table_descriptions"}
+
+
+@dataclass
+class ImportItem:
+    """One object found in the input, with where it came from."""
+
+    entity: str
+    data: Any
+    source: str
+    tabular: bool = False
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[FieldError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(ValueError):
+    """A file cannot be read as HSDS JSON."""
+
+
+def detect_entity(obj: Any, hint: str = "") -> str | None:
+    """Guess which HSDS object ``obj`` is, from its fields and the file name."""
+    if not isinstance(obj, dict):
+        return None
+    hint = os.path.basename(hint).lower()
+    if "openapi_url" in obj or ("version" in obj and "profile" in obj and "id" not in obj):
+        return "base"
+    if "slug" in obj and "body" in obj:
+        return "page"
+    for prefix, entity in (("service_at_location", "service_at_location"),
+                           ("taxonomy_term", "taxonomy_term"), ("taxonom", None),
+                           ("service", "service"), ("organization", "organization"),
+                           ("location", "location")):
+        if hint.startswith(prefix) and entity:
+            return entity
+    if "location_type" in obj:
+        return "location"
+    if "status" in obj and "name" in obj:
+        return "service"
+    if any(k in obj for k in ("taxonomy_detail", "parent_id", "term_uri", "code", "taxonomy_id")):
+        return "taxonomy_term"
+    if "location" in obj or "service" in obj or ("service_id" in obj and "location_id" in obj):
+        return "service_at_location"
+    if set(obj) <= {"id", "name", "description", "uri", "version", "metadata"}:
+        return "taxonomy"
+    if "name" in obj and "description" in obj:
+        return "organization"
+    return None
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return json.load(handle)
+    except UnicodeDecodeError:
+        raise ImportFileError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, "
+                              f"column {exc.colno})") from None
+    except OSError as exc:
+        raise ImportFileError(f"{path}: {exc.strerror}") from None
+
+
+def collect(path: str) -> tuple[list[ImportItem], list[str], list[FieldError]]:
+    """Read every object under ``path``; return items, skipped notes and file-level errors."""
+    items: list[ImportItem] = []
+    skipped: list[str] = []
+    errors: list[FieldError] = []
+    if os.path.isdir(path):
+        files = sorted(os.path.join(root, name) for root, _dirs, names in os.walk(path)
+                       for name in names if name.endswith(".json"))
+        for file in [f for f in files if os.path.basename(f) == "datapackage.json"]:
+            skipped.append(f"{file}: a datapackage descriptor (CSV import is not supported here)")
+            files.remove(file)
+        if not files:
+            errors.append(FieldError(path, "no .json files in this folder"))
+    elif os.path.exists(path):
+        files = [path]
+    else:
+        return [], [], [FieldError(path, "no such file or folder")]
+    for file in files:
+        try:
+            payload = _read_json(file)
+        except ImportFileError as exc:
+            errors.append(FieldError(file, str(exc).split(": ", 1)[1]))
+            continue
+        items.extend(_items_from(payload, file, skipped, errors))
+    return items, skipped, errors
+
+
+def _items_from(payload: Any, source: str, skipped: list[str],
+                errors: list[FieldError]) -> Iterator[ImportItem]:
+    if isinstance(payload, dict) and "contents" in payload and isinstance(payload["contents"], list):
+        payload = payload["contents"]  # an HSDS Page
+    if isinstance(payload, dict) and payload and all(k.endswith(".csv") for k in payload):
+        yield from _tabular_items(payload, source, skipped, errors)
+        return
+    objects = payload if isinstance(payload, list) else [payload]
+    for index, obj in enumerate(objects):
+        entity = detect_entity(obj, source)
+        where = f"{source}[{index}]" if isinstance(payload, list) else source
+        if entity == "base":
+            skipped.append(f"{where}: API metadata (base), nothing to import")
+            continue
+        if entity is None:
+            errors.append(FieldError(where, "cannot tell which HSDS object this is",
+                                     obj.get("id") if isinstance(obj, dict) else None))
+            continue
+        yield ImportItem(entity, obj, where)
+
+
+def _tabular_items(payload: dict, source: str, skipped: list[str],
+                   errors: list[FieldError]) -> Iterator[ImportItem]:
+    tables = {name[:-4]: rows for name, rows in payload.items()}
+    for table in sorted(tables, key=lambda t: TABULAR_ORDER.index(t) if t in TABULAR_ORDER
+                        else len(TABULAR_ORDER)):
+        if table in IGNORED_TABLES:
+            skipped.append(f"{source}:{table}.csv: not kept by this directory")
+            continue
+        entity = TABLE_ENTITY.get(table, table[:-1] if table.endswith("s") else table)
+        if entity not in MODELS_BY_ENTITY:
+            errors.append(FieldError(f"{source}:{table}.csv", "unknown HSDS table"))
+            continue
+        rows = tables[table]
+        if not isinstance(rows, list):
+            errors.append(FieldError(f"{source}:{table}.csv", "expected a list of rows"))
+            continue
+        for index, row in enumerate(rows):
+            yield ImportItem(entity, row, f"{source}:{table}.csv[{index}]", tabular=True)
+
+
+def import_path(path: str, *, schema_dir: str, default_publication: str = "draft",
+                allow_dangling: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Validate and apply everything under ``path``; raise ValidationError, apply nothing, on errors.
+
+    Flushes but does not commit: the caller commits, so a failure leaves the database unchanged.
+    """
+    items, skipped, errors = collect(path)
+    report = ImportReport(skipped=skipped)
+    for item in items:
+        if item.entity == "page":
+            continue
+        if item.tabular:
+            item.data = coerce_tabular(item.entity, item.data, schema_dir)
+        record_id = item.data.get("id") if isinstance(item.data, dict) else None
+        for field_path, message in schema_errors(item.entity, item.data, schema_dir):
+            errors.append(FieldError(f"{item.source}: {field_path}", message, record_id))
+    if errors:
+        raise ValidationError(errors)
+    order = {name: i for i, name in enumerate(ENTITY_ORDER)}
+    if not any(item.tabular for item in items):
+        items.sort(key=lambda i: order.get(i.entity, len(order)))
+    writer = RecordWriter(default_publication=default_publication, allow_dangling=allow_dangling)
+    pages = []
+    for item in items:
+        if item.entity == "page":
+            pages.append(item)
+            continue
+        writer.save(MODELS_BY_ENTITY[item.entity], item.data, item.entity)
+        report.counts[item.entity] = report.counts.get(item.entity, 0) + 1
+        if progress:
+            progress(1)
+    writer.finish()
+    report.warnings = writer.warnings
+    for item in pages:
+        save_page(item.data)
+        report.counts["page"] = report.counts.get("page", 0) + 1
+        if progress:
+            progress(1)
+    return report
+
+
+def count_items(path: str) -> int:
+    """How many objects an import of ``path`` would apply (for progress bars)."""
+    items, _skipped, _errors = collect(path)
+    return len(items)
+
+
+__all__ = ["ImportReport", "ImportFileError", "collect", "count_items", "detect_entity",
+           "import_path", "m"]

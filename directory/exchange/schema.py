@@ -1,0 +1,78 @@
+"""Validation of incoming objects against the HSDS 3.0 JSON schemas."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+
+@lru_cache(maxsize=4)
+def _properties(schema_dir: str) -> dict[str, dict[str, str]]:
+    out = {}
+    for name in os.listdir(schema_dir):
+        if name.endswith(".json") and name != "openapi.json":
+            with open(os.path.join(schema_dir, name), encoding="utf-8") as handle:
+                schema = json.load(handle)
+            out[name[:-5]] = {key: prop.get("type") for key, prop in
+                              schema.get("properties", {}).items()}
+    return out
+
+
+def coerce_tabular(entity: str, row: Any, schema_dir: str) -> Any:
+    """Give a tabular (CSV-derived) row the JSON types its schema expects: cells are untyped."""
+    if not isinstance(row, dict):
+        return row
+    types = _properties(schema_dir).get(entity, {})
+    out = {}
+    for key, value in row.items():
+        wanted = types.get(key)
+        if value == "" and wanted != "string":
+            value = None
+        elif wanted == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        elif wanted == "number" and isinstance(value, str):
+            try:
+                value = float(value) if "." in value else int(value)
+            except ValueError:
+                pass
+        out[key] = value
+    return out
+
+
+@lru_cache(maxsize=4)
+def _validators(schema_dir: str) -> dict[str, Draft202012Validator]:
+    registry = Registry()
+    schemas = {}
+    for name in sorted(os.listdir(schema_dir)):
+        if not name.endswith(".json") or name == "openapi.json":
+            continue
+        with open(os.path.join(schema_dir, name), encoding="utf-8") as handle:
+            schema = json.load(handle)
+        schemas[name[:-5]] = schema
+        registry = registry.with_resource(name, Resource(schema, specification=DRAFT202012))
+    checker = FormatChecker(formats=("uuid", "email", "date"))
+    return {entity: Draft202012Validator(schema, registry=registry, format_checker=checker)
+            for entity, schema in schemas.items()}
+
+
+def schema_errors(entity: str, data: Any, schema_dir: str) -> list[tuple[str, str]]:
+    """Return ``(path, message)`` for every way ``data`` breaks the HSDS schema of ``entity``."""
+    validator = _validators(schema_dir).get(entity)
+    if validator is None:
+        return []
+    out = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        path = entity
+        for part in error.path:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        message = error.message
+        if len(message) > 200:
+            message = message[:200] + "..."
+        out.append((path, message))
+    return out

@@ -1,0 +1,19 @@
+"""SQLAlchemy models: HSDS 3.0 records and our extensions."""
+
+from .accounts import ROLES, AuditLog, Partner, Role, User
+from .base import is_record_id, new_id, utcnow
+from .changes import SearchChange
+from .content import Page, PageTranslation, page_taxonomy_term
+from .hsds import (
+    LOCATION_TYPES, PUBLIC_STATUSES, PUBLICATION_STATES, SERVICE_STATUSES, Accessibility,
+    AccessibilityTranslation, Address, Attribute, Contact, CostOption, CostOptionTranslation,
+    Funding, Language, Location, LocationTranslation, Metadata, Organization,
+    OrganizationIdentifier, OrganizationTranslation, Phone, PhoneTranslation, Program,
+    ProgramTranslation, RequiredDocument, RequiredDocumentTranslation, Schedule,
+    ScheduleTranslation, Service, ServiceArea, ServiceAreaTranslation, ServiceAtLocation,
+    ServiceAtLocationTranslation, ServiceTranslation, Taxonomy, TaxonomyTerm,
+    TaxonomyTermTranslation, Url,
+)
+from . import events  # noqa: F401  (registers the audit and change-log hooks)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

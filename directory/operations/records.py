@@ -1,0 +1,293 @@
+"""Create or update any HSDS record, with everything nested in it, from its HSDS 3.0 JSON form.
+
+This is the one write path for HSDS-shaped data: the import, the demo loader, the admin and the
+API all come through here. It validates as it goes, collects every problem with the path of the
+field, flushes, and never commits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import models as m
+from ..exchange.hsds import (
+    ENTITY_NAMES, MODELS_BY_ENTITY, NESTED, NO_ATTRIBUTES, ConversionError, Nested, scalar_columns, to_python,
+)
+from ..extensions import db
+from ..i18n import SUPPORTED_LOCALES
+from .errors import FieldError, ValidationError
+
+WEEKDAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+FREQUENCIES = {"WEEKLY", "MONTHLY", "DAILY", "YEARLY"}
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL_RE = re.compile(r"^(https?|mailto|tel):", re.IGNORECASE)
+
+ENUMS: dict[tuple[type, str], tuple[str, ...]] = {
+    (m.Service, "status"): m.SERVICE_STATUSES,
+    (m.Service, "publication"): m.PUBLICATION_STATES,
+    (m.Location, "location_type"): m.LOCATION_TYPES,
+    (m.Address, "address_type"): m.LOCATION_TYPES,
+}
+REQUIRED_TEXT: dict[type, tuple[str, ...]] = {
+    m.Service: ("name",), m.Organization: ("name",), m.Program: ("name",),
+    m.Phone: ("number",), m.Taxonomy: ("name",), m.TaxonomyTerm: ("name",), m.Url: ("url",),
+}
+# Children that only exist through their parent: removed when dropped from the parent's list.
+LINK_COLUMNS = ("service_id", "location_id", "organization_id", "contact_id",
+                "service_at_location_id", "phone_id")
+
+
+class RecordWriter:
+    """Applies HSDS objects to the session, collecting every error before anything is flushed."""
+
+    def __init__(self, *, default_publication: str | None = None, replace_lists: bool = True,
+                 allow_dangling: bool = False):
+        self.session = db.session
+        self.errors: list[FieldError] = []
+        self.default_publication = default_publication
+        self.replace_lists = replace_lists
+        # Drop references to records that exist nowhere (with a warning) instead of refusing.
+        self.allow_dangling = allow_dangling
+        self.warnings: list[FieldError] = []
+        self.record_id: str | None = None
+        # (path, referenced table, id, record id, record, column) for every reference in the data.
+        self.references: list[tuple[str, str, str, str | None, Any, str]] = []
+        # Records created by this writer: pending objects are not in the identity map yet.
+        self.created: dict[tuple[type, str], Any] = {}
+
+    # -- entry points ---------------------------------------------------------------------------
+    def save(self, model: type, data: Any, path: str = "") -> Any:
+        """Create or update one top-level record of ``model`` from ``data``."""
+        self.record_id = data.get("id") if isinstance(data, dict) else None
+        with self.session.no_autoflush:
+            return self._upsert(model, data, path or ENTITY_NAMES[model], {})
+
+    def finish(self) -> None:
+        """Check cross-record references, then flush; raise ValidationError on any problem."""
+        self._check_references()
+        if self.errors:
+            raise ValidationError(self.errors)
+        self.session.flush()
+
+    # -- machinery ------------------------------------------------------------------------------
+    def _error(self, path: str, message: str) -> None:
+        self.errors.append(FieldError(path, message, self.record_id))
+
+    def _upsert(self, model: type, data: Any, path: str, context: dict[str, Any]) -> Any:
+        if not isinstance(data, dict):
+            self._error(path, "expected an object")
+            return None
+        record_id = data.get("id")
+        if record_id is None or record_id == "":
+            record_id = m.new_id()
+        elif not m.is_record_id(record_id):
+            self._error(f"{path}.id", f"expected a UUID, got {record_id!r}")
+            return None
+        record = self.created.get((model, record_id)) or self.session.get(model, record_id)
+        is_new = record is None
+        if is_new:
+            record = model(id=record_id)
+            self.session.add(record)
+            self.created[(model, record_id)] = record
+        for column in scalar_columns(model):
+            key = column.key
+            if key == "id" or key not in data:
+                continue
+            try:
+                value = to_python(column, data[key])
+            except ConversionError as exc:
+                self._error(f"{path}.{key}", str(exc))
+                continue
+            setattr(record, key, value)
+            if value is not None and column.foreign_keys:
+                target = next(iter(column.foreign_keys)).column.table.name
+                self.references.append((f"{path}.{key}", target, value, self.record_id,
+                                        record, key))
+        for key, value in context.items():
+            setattr(record, key, value)
+        if is_new and model is m.Service and "publication" not in data and self.default_publication:
+            record.publication = self.default_publication
+        self._validate(model, record, data, path)
+
+        for nested in NESTED.get(model, ()):
+            if nested.key not in data or data[nested.key] is None:
+                continue
+            if nested.many:
+                self._upsert_children(record, nested, data[nested.key], f"{path}.{nested.key}")
+            else:
+                parent = self._upsert(nested.model, data[nested.key], f"{path}.{nested.key}", {})
+                if parent is not None:
+                    setattr(record, nested.fk, parent.id)
+        if model not in NO_ATTRIBUTES:
+            entity = ENTITY_NAMES[model]
+            if data.get("attributes") is not None:
+                self._upsert_links(record, m.Attribute, data["attributes"], f"{path}.attributes",
+                                   {"link_id": record.id, "link_entity": entity},
+                                   m.Attribute.link_id, m.Attribute.link_entity, entity)
+            if data.get("metadata") is not None:
+                self._upsert_links(record, m.Metadata, data["metadata"], f"{path}.metadata",
+                                   {"resource_id": record.id, "resource_type": entity},
+                                   m.Metadata.resource_id, m.Metadata.resource_type, entity)
+        if "translations" in data and hasattr(model, "translation_class"):
+            self._apply_translations(record, data["translations"], f"{path}.translations")
+        return record
+
+    def _upsert_children(self, record: Any, nested: Nested, items: Any, path: str) -> None:
+        if not isinstance(items, list):
+            self._error(path, "expected a list")
+            return
+        kept = set()
+        for index, item in enumerate(items):
+            child = self._upsert(nested.model, item, f"{path}[{index}]", {nested.fk: record.id})
+            if child is not None:
+                kept.add(child.id)
+        if not self.replace_lists or nested.key == "services":
+            return
+        column = getattr(nested.model, nested.fk)
+        for existing in self.session.scalars(sa.select(nested.model).where(column == record.id)):
+            if existing.id in kept:
+                continue
+            setattr(existing, nested.fk, None)
+            if nested.model is m.Location or nested.model is m.Service:
+                continue  # independent records: unlinked, never deleted from here
+            if not any(getattr(existing, c, None) for c in LINK_COLUMNS):
+                self.session.delete(existing)
+
+    def _upsert_links(self, record, model, items, path, context, id_col, type_col, entity):
+        if not isinstance(items, list):
+            self._error(path, "expected a list")
+            return
+        kept = set()
+        for index, item in enumerate(items):
+            child = self._upsert(model, item, f"{path}[{index}]", context)
+            if child is not None:
+                kept.add(child.id)
+        if self.replace_lists:
+            for existing in self.session.scalars(
+                    sa.select(model).where(id_col == record.id, type_col == entity)):
+                if existing.id not in kept:
+                    self.session.delete(existing)
+
+    def _apply_translations(self, record: Any, items: Any, path: str) -> None:
+        if not isinstance(items, list):
+            self._error(path, "expected a list of {locale, ...} objects")
+            return
+        seen = set()
+        for index, item in enumerate(items):
+            item_path = f"{path}[{index}]"
+            if not isinstance(item, dict):
+                self._error(item_path, "expected an object")
+                continue
+            locale = item.get("locale")
+            if locale not in SUPPORTED_LOCALES:
+                self._error(f"{item_path}.locale",
+                            f"unsupported locale {locale!r}; use one of "
+                            + ", ".join(SUPPORTED_LOCALES))
+                continue
+            if locale in seen:
+                self._error(f"{item_path}.locale", f"locale {locale} appears twice")
+                continue
+            seen.add(locale)
+            values = {}
+            for name in record.__translated__:
+                value = item.get(name)
+                if value is not None and not isinstance(value, str):
+                    self._error(f"{item_path}.{name}", "expected text")
+                    continue
+                values[name] = value
+            digest = item.get("source_digest")
+            if digest is not None and not (isinstance(digest, str) and len(digest) == 64):
+                self._error(f"{item_path}.source_digest", "expected a sha256 hex digest")
+                digest = None
+            record.set_translation(locale, values, digest=digest)
+        if self.replace_lists:
+            for row in list(record.translations):
+                if row.locale not in seen:
+                    record.translations.remove(row)
+
+    def _validate(self, model: type, record: Any, data: dict, path: str) -> None:
+        for name in REQUIRED_TEXT.get(model, ()):
+            value = getattr(record, name)
+            if value is None or not str(value).strip():
+                self._error(f"{path}.{name}", "is required")
+        for (enum_model, name), allowed in ENUMS.items():
+            if enum_model is model and getattr(record, name) not in allowed:
+                self._error(f"{path}.{name}", f"must be one of: {', '.join(allowed)}")
+        if hasattr(model, "translation_class"):
+            language = getattr(record, "text_language", None) or "en"
+            if language not in SUPPORTED_LOCALES:
+                self._error(f"{path}.text_language",
+                            f"unsupported locale {language!r}; use one of "
+                            + ", ".join(SUPPORTED_LOCALES))
+        email = getattr(record, "email", None) if "email" in data else None
+        if email and not EMAIL_RE.match(email):
+            self._error(f"{path}.email", f"{email!r} is not an email address")
+        if model is m.Service:
+            low, high = record.minimum_age, record.maximum_age
+            if low is not None and high is not None and low > high:
+                self._error(f"{path}.maximum_age", "is lower than minimum_age")
+            for name in ("minimum_age", "maximum_age"):
+                value = getattr(record, name)
+                if value is not None and not 0 <= value <= 130:
+                    self._error(f"{path}.{name}", "must be between 0 and 130")
+        if model is m.Schedule:
+            if record.byday:
+                days = [d.strip().upper().lstrip("+-0123456789") for d in record.byday.split(",")]
+                bad = [d for d in days if d not in WEEKDAYS]
+                if bad:
+                    self._error(f"{path}.byday",
+                                f"unknown day {bad[0]!r}; use MO,TU,WE,TH,FR,SA,SU")
+            if record.freq and record.freq.upper() not in FREQUENCIES:
+                self._error(f"{path}.freq", f"must be one of: {', '.join(sorted(FREQUENCIES))}")
+            if record.timezone_name:
+                from zoneinfo import available_timezones
+
+                if record.timezone_name not in _zones(available_timezones):
+                    self._error(f"{path}.timezone_name",
+                                f"unknown time zone {record.timezone_name!r}")
+
+    def _check_references(self) -> None:
+        """Every id the data refers to must exist, in this import or in the database."""
+        by_table: dict[str, set[str]] = {}
+        for _path, table, value, *_rest in self.references:
+            by_table.setdefault(table, set()).add(value)
+        missing: set[tuple[str, str]] = set()
+        for table, wanted in by_table.items():
+            model = MODELS_BY_ENTITY[table]
+            here = {rid for (mdl, rid) in self.created if mdl is model}
+            lookup = list(wanted - here)
+            found: set[str] = set()
+            for start in range(0, len(lookup), 500):
+                found.update(self.session.scalars(
+                    sa.select(model.id).where(model.id.in_(lookup[start:start + 500]))))
+            missing.update((table, v) for v in wanted - here - found)
+        for path, table, value, record_id, record, key in self.references:
+            if (table, value) not in missing:
+                continue
+            if self.allow_dangling:
+                setattr(record, key, None)
+                self.warnings.append(FieldError(path, f"no {table} with id {value}; link dropped",
+                                                record_id))
+            else:
+                self.errors.append(FieldError(path, f"no {table} with id {value}", record_id))
+
+
+_ZONES: set[str] | None = None
+
+
+def _zones(available) -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = set(available())
+    return _ZONES
+
+
+def save_record(model: type, data: dict[str, Any], **options: Any) -> Any:
+    """Create or update one HSDS record (and what it nests); flush; raise ValidationError."""
+    writer = RecordWriter(**options)
+    record = writer.save(model, data)
+    writer.finish()
+    return record

@@ -1,0 +1,126 @@
+"""Fixtures: an app on a real database (SQLite, and PostgreSQL when a server answers), a real
+Whoosh index directory in tmp_path, the test client and the CLI runner.
+
+Every test that uses ``app`` runs once per available database backend.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from directory import create_app
+from directory.extensions import db
+
+PG_HOST = os.environ.get("DIRECTORY_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("DIRECTORY_TEST_PG_PORT", "5432"))
+PG_ADMIN_URL = os.environ.get("DIRECTORY_TEST_PG_ADMIN_URL",
+                              f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres")
+
+
+def postgres_available() -> bool:
+    """Whether a PostgreSQL server answers on the test address."""
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=0.5):
+            pass
+    except OSError:
+        return False
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception:
+        return False
+    return True
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+
+
+def _migrate(url: str, tmp: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url,
+                      "INDEX_DIR": os.path.join(tmp, "index")})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    """A migrated SQLite database file, copied for each test."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = str(folder / "template.db")
+    _migrate(f"sqlite:///{path}", str(folder))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A fresh, migrated PostgreSQL database for this test session (dropped afterwards)."""
+    name = f"directory_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _migrate(url, str(tmp_path_factory.mktemp("pg")))
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "directory.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"))]
+        conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                             + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    """Settings for the test app; tests may change them before ``app`` is created."""
+    return {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+            "INDEX_DIR": str(tmp_path / "index"), "WTF_CSRF_ENABLED": False,
+            "SECURITY_PASSWORD_HASH": "argon2"}
+
+
+@pytest.fixture
+def app(app_config):
+    """The app, with an application context pushed for the test."""
+    application = create_app(app_config)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
