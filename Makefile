@@ -26,7 +26,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 .PHONY: compile-translations
 compile-translations:
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f >/dev/null
+	$(BIN)/pybabel compile -d translations -f >/dev/null
 
 instance/config.py:
 	mkdir -p instance

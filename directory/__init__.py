@@ -39,8 +39,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     _init_database_engine(app)
 
-    from . import public
+    from . import public, search
 
+    search.init_app(app)
     app.register_blueprint(public.bp)
     public.init_app(app)
     cli.init_app(app)

@@ -29,6 +29,8 @@ def _add_locale(endpoint, values):
 
 bp.add_url_rule("/", "home", views.home)
 bp.add_url_rule("/<locale>/", "home", views.home)
+bp.add_url_rule("/search", "search", views.search_page, methods=["GET", "POST"])
+bp.add_url_rule("/<locale>/search", "search", views.search_page, methods=["GET", "POST"])
 bp.add_url_rule("/services/<service_id>", "service", views.service)
 bp.add_url_rule("/<locale>/services/<service_id>", "service", views.service)
 
@@ -45,6 +47,10 @@ def quick_exit():
 
 def init_app(app: Flask) -> None:
     """Template helpers every page needs."""
+    from ..extensions import csrf
+
+    # Searching changes nothing and must not need a session cookie, so it carries no CSRF token.
+    csrf.exempt(views.search_page)
 
     @app.context_processor
     def _i18n_context():

@@ -38,3 +38,34 @@ def service(service_id: str):
                                              phones=phones, crisis=crisis_lines()))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def search_page():
+    """Search: POST by default (the words stay out of the address bar), GET links still work."""
+    from flask import request
+    from flask_babel import get_locale
+
+    from ..search.query import QueryError, search
+
+    source = request.form if request.method == "POST" else request.args
+    locale = str(get_locale())
+    filters = {key: source.getlist(key) for key in ("category", "language", "city", "region",
+                                                    "flag", "cost") if source.getlist(key)}
+    status = 200
+    error = None
+    results = None
+    try:
+        page = int(source.get("page", "1") or 1)
+    except ValueError:
+        page = 0
+    try:
+        results = search(source.get("q", ""), locale=locale, filters=filters, page=page,
+                         near=source.get("near") or None,
+                         open_now=source.get("open_now") == "1")
+    except QueryError as exc:
+        status, error = 400, str(exc.message)
+    response = make_response(render_template("public/search.html", results=results, error=error,
+                                             q=source.get("q", ""), crisis=crisis_lines()),
+                             status)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,310 @@
+"""Search documents built from services: what each listing contributes to the index.
+
+Only published, public services are indexed, and confidential locations contribute their public
+area only: their address and coordinates never reach the index.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from .. import models as m
+from ..extensions import db
+from ..i18n import SUPPORTED_LOCALES
+from .schema import category_field, name_field, text_field
+
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Taxonomy codes that become flags (facets and filters), beside the service's own booleans.
+FLAG_TERM_CODES = {"walk-in": "walk_in", "appointment": "appointment",
+                   "anonymous-testing": "anonymous", "confidential-testing": "confidential",
+                   "home-test-kits": "home_kits", "online-service": "online", "free": "free"}
+SERVICE_TEXT_FIELDS = ("alternate_name", "description", "eligibility_description",
+                       "application_process", "fees_description", "interpretation_services")
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents (for facet keys like city names)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass
+class TermInfo:
+    id: str
+    code: str | None
+    parent_id: str | None
+    names: dict[str, str]
+
+
+class Taxonomy:
+    """All taxonomy terms with their labels in every locale, loaded once per build or query."""
+
+    def __init__(self, terms: Iterable[m.TaxonomyTerm]):
+        self.terms: dict[str, TermInfo] = {}
+        self.by_code: dict[str, str] = {}
+        for term in terms:
+            names = {term.text_language or "en": term.name}
+            for row in term.translations:
+                if row.name:
+                    names[row.locale] = row.name
+            self.terms[term.id] = TermInfo(term.id, term.code, term.parent_id, names)
+            if term.code:
+                self.by_code[term.code] = term.id
+
+    @classmethod
+    def load(cls, session: Session | None = None) -> Taxonomy:
+        session = session or db.session
+        return cls(session.scalars(sa.select(m.TaxonomyTerm)
+                                   .options(selectinload(m.TaxonomyTerm.translations))))
+
+    def with_ancestors(self, term_id: str) -> list[str]:
+        """The term and every ancestor, nearest first (cycles and dangling parents are cut)."""
+        out: list[str] = []
+        current: str | None = term_id
+        while current and current in self.terms and current not in out:
+            out.append(current)
+            current = self.terms[current].parent_id
+        return out
+
+    def root_code(self, term_id: str) -> str | None:
+        chain = self.with_ancestors(term_id)
+        return self.terms[chain[-1]].code if chain else None
+
+    def label(self, term_id: str, locale: str) -> str:
+        names = self.terms[term_id].names
+        return names.get(locale) or names.get("en") or next(iter(names.values()), "")
+
+    def resolve(self, value: str) -> str | None:
+        """A term id from an id or a code."""
+        if value in self.terms:
+            return value
+        return self.by_code.get(value)
+
+
+def load_services(ids: Iterable[str] | None = None, *,
+                  session: Session | None = None) -> list[m.Service]:
+    """Services with everything a document needs, in a handful of queries."""
+    query = sa.select(m.Service).options(
+        selectinload(m.Service.translations),
+        selectinload(m.Service.organization).selectinload(m.Organization.translations),
+        selectinload(m.Service.phones).selectinload(m.Phone.translations),
+        selectinload(m.Service.schedules),
+        selectinload(m.Service.languages),
+        selectinload(m.Service.service_areas).selectinload(m.ServiceArea.translations),
+        selectinload(m.Service.cost_options),
+        selectinload(m.Service.service_at_locations).selectinload(m.ServiceAtLocation.location)
+        .options(selectinload(m.Location.addresses), selectinload(m.Location.accessibility),
+                 selectinload(m.Location.translations), selectinload(m.Location.schedules)),
+    )
+    if ids is not None:
+        query = query.where(m.Service.id.in_(list(ids)))
+    return list((session or db.session).scalars(query.order_by(m.Service.id)))
+
+
+def service_term_ids(service_ids: list[str], session: Session | None = None
+                     ) -> dict[str, list[str]]:
+    """Taxonomy term ids attached to each service."""
+    session = session or db.session
+    out: dict[str, list[str]] = defaultdict(list)
+    for chunk_start in range(0, len(service_ids), 900):
+        chunk = service_ids[chunk_start:chunk_start + 900]
+        rows = session.execute(sa.select(m.Attribute.link_id, m.Attribute.taxonomy_term_id)
+                                  .where(m.Attribute.link_entity == "service",
+                                         m.Attribute.link_id.in_(chunk),
+                                         m.Attribute.taxonomy_term_id.is_not(None)))
+        for link_id, term_id in rows:
+            out[link_id].append(term_id)
+    return out
+
+
+def _texts(record: Any, field: str) -> dict[str, str]:
+    """A field's text in every locale it exists in."""
+    out = {}
+    base = getattr(record, field, None)
+    if base:
+        out[record.text_language or "en"] = base
+    for row in getattr(record, "translations", []):
+        value = getattr(row, field, None)
+        if value:
+            out[row.locale] = value
+    return out
+
+
+def _schedule_rows(schedules: Iterable[m.Schedule], default_tz: str) -> list[list[Any]]:
+    rows = []
+    for schedule in schedules:
+        if not schedule.opens_at or not schedule.closes_at:
+            continue
+        if schedule.freq and schedule.freq.upper() not in ("WEEKLY", "DAILY"):
+            continue
+        if schedule.byday and (schedule.freq or "WEEKLY").upper() == "WEEKLY":
+            days = [DAY_CODES.index(d.strip().upper()[-2:]) for d in schedule.byday.split(",")
+                    if d.strip().upper()[-2:] in DAY_CODES]
+        else:
+            days = list(range(7))
+        opens = schedule.opens_at.hour * 60 + schedule.opens_at.minute
+        closes = schedule.closes_at.hour * 60 + schedule.closes_at.minute
+        if closes == 23 * 60 + 59:
+            closes = 24 * 60
+        rows.append([days, opens, closes, schedule.timezone_name or default_tz,
+                     schedule.valid_from.isoformat() if schedule.valid_from else None,
+                     schedule.valid_to.isoformat() if schedule.valid_to else None])
+    return rows
+
+
+def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxonomy,
+                        default_tz: str) -> dict[str, Any]:
+    """The index document for one public service."""
+    texts: dict[str, list[str]] = defaultdict(list)
+    everything: list[str] = []
+
+    def add(values: dict[str, str]) -> None:
+        for locale, value in values.items():
+            texts[locale].append(value)
+            everything.append(value)
+
+    names = _texts(service, "name")
+    everything.extend(names.values())
+    for field in SERVICE_TEXT_FIELDS:
+        add(_texts(service, field))
+    if service.organization is not None:
+        add(_texts(service.organization, "name"))
+    for area in service.service_areas:
+        add(_texts(area, "name"))
+    for phone in service.phones:
+        add(_texts(phone, "description"))
+
+    cities, regions, points, areas, postal = set(), set(), [], {}, set()
+    accessible = False
+    schedules = list(service.schedules)
+    for sal in service.service_at_locations:
+        location = sal.location
+        if location is None:
+            continue
+        schedules.extend(location.schedules)
+        area = _texts(location, "public_area")
+        add(area)
+        for address in location.addresses:
+            # The city and province are coarse enough to show even for confidential sites.
+            if address.city:
+                cities.add(address.city.strip())
+                everything.append(address.city)
+            if address.state_province:
+                regions.add(address.state_province.strip())
+        if location.accessibility:
+            accessible = True
+        if location.confidential:
+            if area:
+                areas.update(area)
+            continue
+        add(_texts(location, "name"))
+        for address in location.addresses:
+            if address.postal_code:
+                postal.add(address.postal_code.replace(" ", "")[:3].upper())
+        if (location.latitude is not None and location.longitude is not None
+                and -90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
+            points.append([round(location.latitude, 5), round(location.longitude, 5)])
+
+    all_terms: list[str] = []
+    for term_id in term_ids:
+        for ancestor in taxonomy.with_ancestors(term_id):
+            if ancestor not in all_terms:
+                all_terms.append(ancestor)
+    categories: dict[str, list[str]] = defaultdict(list)
+    for term_id in all_terms:
+        for locale, label in taxonomy.terms[term_id].names.items():
+            categories[locale].append(label)
+            everything.append(label)
+
+    flags = set()
+    if service.crisis_line:
+        flags.add("crisis_line")
+    if service.open_24_7:
+        flags.add("open_24_7")
+    if accessible:
+        flags.add("accessible")
+    if any(p.text_ok for p in service.phones):
+        flags.add("text_ok")
+    if any(p.tty for p in service.phones):
+        flags.add("tty")
+    for term_id in all_terms:
+        code = taxonomy.terms[term_id].code
+        if code in FLAG_TERM_CODES:
+            flags.add(FLAG_TERM_CODES[code])
+    costs = set()
+    for option in service.cost_options:
+        if option.amount == 0 or (option.option or "").strip().lower() == "free":
+            costs.add("free")
+        elif option.amount:
+            costs.add("fee")
+    if "free" in flags:
+        costs.add("free")
+    if "free" in costs:
+        flags.add("free")
+
+    languages = sorted({(lang.code or "").strip().lower() for lang in service.languages
+                        if lang.code})
+    phone = next((p for p in sorted(service.phones, key=lambda p: (p.type not in
+                  (None, "voice"), p.id))), None)
+    row = {
+        "id": service.id,
+        "name": names,
+        "description": _texts(service, "description"),
+        "text_language": service.text_language,
+        "organization": _texts(service.organization, "name") if service.organization else {},
+        "cities": sorted(cities),
+        "areas": areas,
+        "points": points,
+        "postal": sorted(postal),
+        "schedules": _schedule_rows(schedules, default_tz),
+        "crisis_line": service.crisis_line,
+        "open_24_7": service.open_24_7,
+        "status": service.status,
+        "phone": ({"number": phone.number, "text_ok": phone.text_ok, "tty": phone.tty}
+                  if phone else None),
+        "terms": all_terms,
+        "languages": languages,
+        "last_verified_at": (service.last_verified_at.isoformat()
+                             if service.last_verified_at else None),
+    }
+    doc: dict[str, Any] = {
+        "id": service.id,
+        "all": "\n".join(everything),
+        "terms": ",".join(all_terms),
+        "languages": ",".join(languages),
+        "city": ",".join(sorted({fold(c) for c in cities})),
+        "region": ",".join(sorted({fold(r) for r in regions})),
+        "flags": ",".join(sorted(flags)),
+        "cost": ",".join(sorted(costs)),
+        "row": row,
+    }
+    for locale in SUPPORTED_LOCALES:
+        if locale in names:
+            doc[name_field(locale)] = names[locale]
+        if texts.get(locale):
+            doc[text_field(locale)] = "\n".join(texts[locale])
+        if categories.get(locale):
+            doc[category_field(locale)] = "\n".join(categories[locale])
+    return doc
+
+
+def iter_documents(services: Iterable[m.Service], default_tz: str,
+                   taxonomy: Taxonomy | None = None, *, session: Session | None = None
+                   ) -> Iterator[tuple[str, dict | None]]:
+    """``(id, document)`` for each service; the document is None when it must not be public."""
+    services = list(services)
+    taxonomy = taxonomy or Taxonomy.load(session)
+    terms = service_term_ids([s.id for s in services], session)
+    for service in services:
+        if service.is_public:
+            yield service.id, service_to_document(service, terms.get(service.id, []), taxonomy,
+                                                  default_tz)
+        else:
+            yield service.id, None

@@ -1,0 +1,717 @@
+"""``search()``: the one entry point every surface uses (public site, API, widget, admin).
+
+Public input never reaches Whoosh's query language: the text is cleaned, capped, split into
+words (quoted phrases and curated synonym phrases stay whole) and turned into query objects
+directly, so wildcards, ranges, field prefixes and odd nesting cannot be expressed at all.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from whoosh import highlight as wh_highlight
+from whoosh import query as wq
+
+from .. import models as m
+from ..extensions import db
+from ..i18n import SUPPORTED_LOCALES
+from .analyzers import analyzer_for, folding_analyzer, synonym_groups
+from .documents import Taxonomy, fold
+from .index import IndexUnavailable
+from .schema import FACET_FIELDS, category_field, name_field, text_field
+
+log = logging.getLogger(__name__)
+
+MAX_WORDS = 12
+FILTER_KEYS = {"category": "terms", "language": "languages", "city": "city",
+               "region": "region", "flag": "flags", "cost": "cost"}
+FLAG_VALUES = ("crisis_line", "open_24_7", "walk_in", "appointment", "anonymous",
+               "confidential", "home_kits", "online", "free", "accessible", "text_ok", "tty")
+SORTS = ("relevance", "distance", "name")
+# Words that signal danger: crisis lines rise to the top (per language, folded).
+DANGER_WORDS = {
+    "danger", "dangerous", "unsafe", "emergency", "urgent", "hurt", "hurting", "hit", "hitting",
+    "beat", "beating", "kill", "suicide", "suicidal", "afraid", "scared", "threat", "threatened",
+    "abuse", "abused", "abusive", "rape", "raped", "assault", "assaulted", "violence", "violent",
+    "crisis", "help", "stalking", "stalked",
+    "urgence", "peur", "menace", "viol", "violee", "agression", "agresse", "frappe", "tuer",
+    "suicide", "aide", "crise", "emergencia", "peligro", "miedo", "violacion", "ayuda",
+    "golpea", "amenaza", "crisis", "危险", "危險", "紧急", "緊急", "暴力", "自杀", "自殺",
+    "ਖ਼ਤਰਾ", "ਖਤਰਾ", "ਹਿੰਸਾ", "ਮਦਦ", "خطر", "عنف", "طوارئ", "مساعدة", "اضطراری", "خشونت",
+    "کمک", "위험", "폭력", "긴급", "도움", "nguy", "hiem", "bao luc", "khan cap", "panganib",
+    "karahasan", "tulong",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_SYNTAX = re.compile(r"[\\*?~^\[\]{}():+!/<>=|&]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+class QueryError(ValueError):
+    """A search request the public must be told about (HTTP 400, CLI exit 2)."""
+
+    def __init__(self, message: Any, field: str | None = None):
+        self.message = message
+        self.field = field
+        super().__init__(str(message))
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+    code: str | None = None
+
+
+@dataclass
+class Hit:
+    id: str
+    name: str
+    name_locale: str
+    summary: str            # HTML: escaped text, with <mark> around matched words
+    summary_locale: str
+    organization: str | None
+    cities: list[str]
+    areas: list[str]
+    crisis_line: bool
+    open_24_7: bool
+    open_now: bool | None
+    distance_km: float | None
+    phone: dict | None
+    score: float
+    terms: list[str]
+    languages: list[str]
+    last_verified_at: str | None
+
+
+@dataclass
+class SearchResults:
+    query: str
+    locale: str
+    total: int
+    page: int
+    page_size: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    suggestion: str | None = None
+    fuzzy: bool = False
+    relaxed: bool = False
+    crisis_boosted: bool = False
+    degraded: bool = False
+    sort: str = "relevance"
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size)) if self.page_size else 1
+
+
+# -- input ---------------------------------------------------------------------------------
+def clean_query(text: str | None, max_length: int) -> str:
+    """Normalise public input: NFKC, no control characters, no query syntax, bounded length."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise QueryError(_l("The search text must be text."), "q")
+    if len(text) > max_length:
+        raise QueryError(_l("Please use a shorter search (at most %(n)d characters).",
+                            n=max_length), "q")
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    text = _SYNTAX.sub(" ", text)
+    text = re.sub(r"(?<!\w)-|-(?!\w)", " ", text)  # stray minus signs are not negation
+    return " ".join(text.split())
+
+
+def split_units(text: str, locale: str) -> list[str]:
+    """Words, "quoted phrases" and curated synonym phrases, in order, at most MAX_WORDS."""
+    units: list[str] = []
+    for index, part in enumerate(text.split('"')):
+        if index % 2 == 1:
+            if part.strip():
+                units.append(part.strip())
+            continue
+        words = part.split()
+        folded = [fold(w) for w in words]
+        phrases = sorted({fold(p) for group in synonym_groups(locale) for p in group
+                          if " " in p}, key=lambda p: -len(p.split()))
+        i = 0
+        while i < len(words):
+            for phrase in phrases:
+                size = len(phrase.split())
+                if " ".join(folded[i:i + size]) == phrase:
+                    units.append(" ".join(words[i:i + size]))
+                    i += size
+                    break
+            else:
+                units.append(words[i])
+                i += 1
+    return [u for u in units if u][:MAX_WORDS]
+
+
+def _analyzed(analyzer: Any, text: str) -> list[str]:
+    out = []
+    for token in analyzer(text, mode="query"):
+        if token.text not in out:
+            out.append(token.text)
+    return out
+
+
+def _field_query(fieldname: str, analyzer: Any, unit: str, boost: float) -> wq.Query | None:
+    """A unit's query on one field: every position must match one of its tokens.
+
+    The unit is analysed as a document would be, so a synonym group's token stands beside the
+    words at each position it covers: "STI test" matches "sti testing", "sexually transmitted
+    infection tests" and "std test" alike, and a phrase synonym spanning the whole unit is an
+    alternative to matching word by word.
+    """
+    by_position: dict[int, list[str]] = {}
+    for token in analyzer(unit, positions=True, mode="index"):
+        texts = by_position.setdefault(token.pos, [])
+        if token.text not in texts:
+            texts.append(token.text)
+    if not by_position:
+        return None
+    positions = sorted(by_position)
+    whole = [t for t in by_position[positions[0]] if is_synonym_token(t)
+             and all(t in by_position[p] for p in positions)] if len(positions) > 1 else []
+    per_position = []
+    for position in positions:
+        texts = [t for t in by_position[position] if t not in whole]
+        if texts:
+            terms = [wq.Term(fieldname, t) for t in texts]
+            per_position.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+    parts: list[wq.Query] = [wq.Term(fieldname, t) for t in whole]
+    if per_position:
+        parts.append(per_position[0] if len(per_position) == 1 else wq.And(per_position))
+    query = parts[0] if len(parts) == 1 else wq.Or(parts)
+    query.boost = boost
+    return query
+
+
+def is_synonym_token(token: str) -> bool:
+    from .analyzers import is_synonym_token as check
+
+    return check(token)
+
+
+def _fields_for(locale: str) -> list[tuple[str, Any, float]]:
+    """(field, analyzer, boost): the user's language first, English stems, then everything."""
+    analyzer = analyzer_for(locale)
+    fields = [(name_field(locale), analyzer, 8.0), (text_field(locale), analyzer, 4.0),
+              (category_field(locale), analyzer, 3.0)]
+    if locale != "en":
+        english = analyzer_for("en")
+        fields += [(name_field("en"), english, 2.0), (text_field("en"), english, 1.0),
+                   (category_field("en"), english, 1.0)]
+    fields.append(("all", folding_analyzer(), 1.5))
+    return fields
+
+
+def build_text_query(units: list[str], locale: str, *, require_all: bool = True
+                     ) -> wq.Query | None:
+    """Each unit must match in some field (or, relaxed, any unit may match)."""
+    fields = _fields_for(locale)
+    per_unit = []
+    for unit in units:
+        alternatives = [q for q in (_field_query(f, a, unit, b) for f, a, b in fields) if q]
+        if alternatives:
+            per_unit.append(wq.Or(alternatives))
+    if not per_unit:
+        return None
+    if len(per_unit) == 1:
+        return per_unit[0]
+    return wq.And(per_unit) if require_all else wq.Or(per_unit, scale=0.9)
+
+
+def build_fuzzy_query(units: list[str]) -> wq.Query | None:
+    """Tolerant matching on the folded field for misspellings (bounded expansion)."""
+    analyzer = folding_analyzer()
+    parts = []
+    for unit in units:
+        for token in _analyzed(analyzer, unit):
+            if len(token) < 4 or _CJK.search(token) or is_synonym_token(token):
+                continue
+            distance = 1 if len(token) < 8 else 2
+            parts.append(wq.FuzzyTerm("all", token, maxdist=distance, prefixlength=1))
+    if not parts:
+        return None
+    return wq.Or(parts)
+
+
+def signals_danger(units: list[str]) -> bool:
+    text = fold(" ".join(units))
+    words = set(re.findall(r"\w+", text))
+    return bool(words & DANGER_WORDS) or any(w in text for w in DANGER_WORDS if " " in w or
+                                             _CJK.search(w))
+
+
+# -- per-searcher caches ----------------------------------------------------------------------
+class _SearcherCache:
+    """Facet bitmaps and per-document rows for one searcher generation."""
+
+    def __init__(self, searcher: Any):
+        self.searcher = searcher
+        self.size = searcher.doc_count_all()
+        self.facets: dict[str, dict[str, int]] = {}
+        self.rows: list[dict | None] | None = None
+        self.live = self._bitmap(d for d in range(self.size) if not searcher.ixreader.is_deleted(d)) \
+            if searcher.ixreader.has_deletions() else (1 << self.size) - 1
+        self.centroids: dict[str, tuple[float, float]] | None = None
+
+    @staticmethod
+    def _bitmap(docnums: Iterable[int]) -> int:
+        bits = 0
+        buffer = bytearray()
+        for docnum in docnums:
+            byte = docnum >> 3
+            if byte >= len(buffer):
+                buffer.extend(b"\0" * (byte - len(buffer) + 1))
+            buffer[byte] |= 1 << (docnum & 7)
+        bits = int.from_bytes(buffer, "little")
+        return bits
+
+    def facet(self, fieldname: str) -> dict[str, int]:
+        if fieldname not in self.facets:
+            reader = self.searcher.ixreader
+            values = {}
+            if fieldname in reader.indexed_field_names():
+                for raw in reader.lexicon(fieldname):
+                    term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                    ids = self.searcher.postings(fieldname, term).all_ids()
+                    values[term] = self._bitmap(ids) & self.live
+            self.facets[fieldname] = values
+        return self.facets[fieldname]
+
+    def row(self, docnum: int) -> dict:
+        if self.rows is None:
+            self.rows = [None] * self.size
+        cached = self.rows[docnum]
+        if cached is None:
+            cached = self.rows[docnum] = self.searcher.stored_fields(docnum).get("row", {})
+        return cached
+
+    def all_rows(self) -> None:
+        if self.rows is None or any(r is None for r in self.rows):
+            self.rows = [self.searcher.stored_fields(d).get("row", {})
+                         if not self.searcher.ixreader.is_deleted(d) else {}
+                         for d in range(self.size)]
+
+    def place(self, name: str) -> tuple[float, float] | None:
+        """Centroid of the public coordinates of listings in a city or postal area."""
+        if self.centroids is None:
+            self.all_rows()
+            sums: dict[str, list[float]] = {}
+            for row in self.rows or []:
+                keys = {fold(c) for c in row.get("cities", [])}
+                keys |= {p.lower() for p in row.get("postal", [])}
+                for lat, lon in row.get("points", []):
+                    for key in keys:
+                        acc = sums.setdefault(key, [0.0, 0.0, 0])
+                        acc[0] += lat
+                        acc[1] += lon
+                        acc[2] += 1
+            self.centroids = {k: (v[0] / v[2], v[1] / v[2]) for k, v in sums.items()}
+        key = fold(name)
+        compact = key.replace(" ", "")
+        return (self.centroids.get(key) or self.centroids.get(compact[:3])
+                if compact else None)
+
+
+_caches: dict[int, _SearcherCache] = {}
+
+
+def _cache_for(searcher: Any) -> _SearcherCache:
+    key = id(searcher)
+    cache = _caches.get(key)
+    if cache is None or cache.searcher is not searcher:
+        _caches.clear()  # one live searcher per process; drop the old generation
+        cache = _caches[key] = _SearcherCache(searcher)
+    return cache
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def is_open(row: Mapping[str, Any], now: datetime) -> bool | None:
+    """Whether a listing is open at ``now`` (aware); None when it states no hours."""
+    if row.get("open_24_7"):
+        return True
+    schedules = row.get("schedules") or []
+    if not schedules:
+        return None
+    for days, opens, closes, tz, valid_from, valid_to in schedules:
+        try:
+            local = now.astimezone(ZoneInfo(tz))
+        except Exception:  # noqa: BLE001 - an unknown zone means "no answer" for that row
+            continue
+        today = local.date()
+        if valid_from and today < date.fromisoformat(valid_from):
+            continue
+        if valid_to and today > date.fromisoformat(valid_to):
+            continue
+        minute = local.hour * 60 + local.minute
+        weekday = local.weekday()
+        if closes > opens:
+            if weekday in days and opens <= minute < closes:
+                return True
+        else:  # past midnight: open from `opens` today until `closes` tomorrow
+            if weekday in days and minute >= opens:
+                return True
+            if (weekday - 1) % 7 in days and minute < closes:
+                return True
+    return False
+
+
+def _pick(values: Mapping[str, str], locale: str, fallback: str = "en") -> tuple[str, str]:
+    if not values:
+        return "", locale
+    if values.get(locale):
+        return values[locale], locale
+    if values.get(fallback):
+        return values[fallback], fallback
+    first = next(iter(values))
+    return values[first], first
+
+
+class _MarkFormatter(wh_highlight.HtmlFormatter):
+    """Plain ``<mark>`` around matches; all other text HTML-escaped."""
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>%s</mark>" % html.escape(wh_highlight.get_text(text, token, replace),
+                                               quote=False)
+
+
+_FRAGMENTER = wh_highlight.ContextFragmenter(maxchars=240, surround=60)
+_FORMATTER = _MarkFormatter(between=" … ")
+
+
+def _summary(text: str, terms: set[str], analyzer: Any) -> str:
+    """Escaped text with matched words marked; the start of the text when nothing matched."""
+    if terms and text:
+        marked = wh_highlight.highlight(text, frozenset(terms), analyzer, _FRAGMENTER,
+                                        _FORMATTER, top=2)
+        if marked:
+            return marked
+    short = text if len(text) <= 240 else text[:237].rsplit(" ", 1)[0] + "…"
+    return html.escape(short, quote=False)
+
+
+# -- the entry point -------------------------------------------------------------------------
+def search(q: str | None = "", *, locale: str = "en",
+           filters: Mapping[str, Iterable[str]] | None = None, page: int = 1,
+           page_size: int | None = None, near: str | None = None, lat: float | None = None,
+           lon: float | None = None, radius_km: float | None = None, sort: str = "relevance",
+           open_now: bool = False, now: datetime | None = None,
+           highlight: bool = True, with_facets: bool = True) -> SearchResults:
+    """Search published listings. Raises QueryError for requests that cannot be answered."""
+    config = current_app.config
+    if locale not in SUPPORTED_LOCALES:
+        raise QueryError(_l("Unknown language."), "locale")
+    page_size = page_size or config["SEARCH_PAGE_SIZE"]
+    if not isinstance(page, int) or page < 1 or page > 1000:
+        raise QueryError(_l("Page must be a number from 1 to 1000."), "page")
+    if not isinstance(page_size, int) or not 1 <= page_size <= 100:
+        raise QueryError(_l("Page size must be from 1 to 100."), "page_size")
+    if sort not in SORTS:
+        raise QueryError(_l("Unknown sort order."), "sort")
+    if radius_km is not None and (not isinstance(radius_km, (int, float)) or
+                                  not 0 < radius_km <= 20000 or radius_km != radius_km):
+        raise QueryError(_l("The distance must be between 0 and 20,000 km."), "radius_km")
+    if (lat is None) != (lon is None):
+        raise QueryError(_l("Give both latitude and longitude."), "lat")
+    if lat is not None and (not -90 <= lat <= 90 or not -180 <= lon <= 180):
+        raise QueryError(_l("Latitude or longitude is out of range."), "lat")
+    text = clean_query(q, config["SEARCH_MAX_QUERY_LENGTH"])
+    wanted = _normalise_filters(filters or {})
+    now = now or datetime.now(tz=ZoneInfo("UTC"))
+
+    from .sync import catch_up, index_for
+
+    catch_up(current_app._get_current_object())
+    try:
+        searcher = index_for().searcher()
+    except IndexUnavailable:
+        log.warning("search index unavailable; answering from the database")
+        return database_search(text, locale=locale, filters=wanted, page=page,
+                               page_size=page_size)
+    try:
+        return _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lon,
+                             radius_km, sort, open_now, now, highlight, with_facets)
+    except QueryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged index must not take search down
+        log.error("search index failed (%s); answering from the database", type(exc).__name__)
+        return database_search(text, locale=locale, filters=wanted, page=page,
+                               page_size=page_size)
+
+
+def _normalise_filters(filters: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, values in filters.items():
+        if key not in FILTER_KEYS:
+            raise QueryError(_l("Unknown filter: %(name)s.", name=str(key)[:40]), key)
+        if isinstance(values, str):
+            values = [values]
+        cleaned = []
+        for value in values:
+            if not isinstance(value, str) or not value.strip() or len(value) > 100:
+                raise QueryError(_l("Invalid filter value."), key)
+            value = value.strip()
+            cleaned.append(fold(value) if key in ("city", "region", "language") else value)
+        if len(cleaned) > 20:
+            raise QueryError(_l("Too many filter values."), key)
+        if cleaned:
+            out[key] = cleaned
+    for value in out.get("flag", []):
+        if value not in FLAG_VALUES:
+            raise QueryError(_l("Unknown filter: %(name)s.", name=value[:40]), "flag")
+    return out
+
+
+def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lon, radius_km,
+                  sort, open_now, now, highlight, with_facets) -> SearchResults:
+    cache = _cache_for(searcher)
+    taxonomy = _taxonomy()
+    units = split_units(text, locale)
+    origin: tuple[float, float] | None = (lat, lon) if lat is not None else None
+    if near and origin is None:
+        origin = cache.place(near)
+        if origin is None:
+            raise QueryError(_l("We could not find that place. Try a city name."), "near")
+    if (radius_km or sort == "distance") and origin is None:
+        raise QueryError(_l("Give a place or your location to sort or filter by distance."),
+                         "near")
+
+    # Filters: AND across keys, OR within a key; categories include their descendants.
+    allowed = cache.live
+    for key, values in wanted.items():
+        fieldname = FILTER_KEYS[key]
+        bitmaps = cache.facet(fieldname)
+        union = 0
+        for value in values:
+            term = taxonomy.resolve(value) if key == "category" else value
+            union |= bitmaps.get(term or "", 0)
+        allowed &= union
+
+    danger = signals_danger(units)
+    results = SearchResults(query=text, locale=locale, total=0, page=page, page_size=page_size,
+                            hits=[], sort=sort, crisis_boosted=danger)
+    text_query = build_text_query(units, locale) if units else None
+    if units and text_query is None:
+        units = []  # nothing searchable (only stop words or punctuation): browse instead
+    matched, scores, query_used = _run(searcher, cache, text_query, allowed, danger)
+    if units and not matched:
+        relaxed = build_text_query(units, locale, require_all=False)
+        if relaxed is not None and len(units) > 1:
+            matched, scores, query_used = _run(searcher, cache, relaxed, allowed, danger)
+            results.relaxed = bool(matched)
+        if not matched:
+            fuzzy = build_fuzzy_query(units)
+            if fuzzy is not None:
+                matched, scores, query_used = _run(searcher, cache, fuzzy, allowed, danger)
+                results.fuzzy = bool(matched)
+        results.suggestion = _suggest(searcher, units)
+
+    # Location and hours filters need each candidate's row.
+    distances: dict[int, float] = {}
+    if origin is not None:
+        for docnum in matched:
+            points = cache.row(docnum).get("points") or []
+            if points:
+                distances[docnum] = min(haversine_km(origin, tuple(p)) for p in points)
+        if radius_km:
+            matched = [d for d in matched if distances.get(d, math.inf) <= radius_km]
+    open_flags: dict[int, bool | None] = {}
+    if open_now:
+        kept = []
+        for docnum in matched:
+            state = is_open(cache.row(docnum), now)
+            open_flags[docnum] = state
+            if state:
+                kept.append(docnum)
+        matched = kept
+
+    if sort == "distance":
+        matched.sort(key=lambda d: (distances.get(d, math.inf), -scores.get(d, 0.0)))
+    elif sort == "name":
+        matched.sort(key=lambda d: _pick(cache.row(d).get("name", {}), locale)[0].casefold())
+    # relevance: `_run` returned docnums best first already.
+
+    results.total = len(matched)
+    if with_facets:
+        results.facets = _facets(cache, taxonomy, matched, wanted, locale)
+    start = (page - 1) * page_size
+    page_docs = matched[start:start + page_size]
+    highlight_terms = _highlight_terms(units, locale) if highlight and units else set()
+    analyzer = analyzer_for(locale)
+    for docnum in page_docs:
+        row = cache.row(docnum)
+        name, name_locale = _pick(row.get("name", {}), locale, row.get("text_language", "en"))
+        description, description_locale = _pick(row.get("description", {}), locale,
+                                                row.get("text_language", "en"))
+        summary = _summary(description, highlight_terms if description_locale == locale
+                           else _highlight_terms(units, description_locale)
+                           if highlight and units else set(),
+                           analyzer if description_locale == locale
+                           else analyzer_for(description_locale)
+                           if description_locale in SUPPORTED_LOCALES else analyzer)
+        state = open_flags.get(docnum) if open_now else is_open(row, now)
+        organization = _pick(row.get("organization", {}), locale)[0] or None
+        areas = row.get("areas", {})
+        results.hits.append(Hit(
+            id=row["id"], name=name, name_locale=name_locale, summary=summary,
+            summary_locale=description_locale, organization=organization,
+            cities=row.get("cities", []),
+            areas=[_pick(areas, locale)[0]] if areas else [],
+            crisis_line=row.get("crisis_line", False), open_24_7=row.get("open_24_7", False),
+            open_now=state,
+            distance_km=round(distances[docnum], 1) if docnum in distances else None,
+            phone=row.get("phone"), score=round(scores.get(docnum, 0.0), 4),
+            terms=row.get("terms", []), languages=row.get("languages", []),
+            last_verified_at=row.get("last_verified_at")))
+    return results
+
+
+def _run(searcher, cache: _SearcherCache, query: wq.Query | None, allowed: int,
+         danger: bool) -> tuple[list[int], dict[int, float], wq.Query | None]:
+    """Matching docnums, best first, and their scores."""
+    if query is None:
+        # Browsing: everything allowed, crisis lines first, then by name.
+        docs = [d for d in range(cache.size) if allowed >> d & 1]
+        crisis = cache.facet("flags").get("crisis_line", 0)
+        docs.sort(key=lambda d: (not (crisis >> d & 1),
+                                 _pick(cache.row(d).get("name", {}), "en")[0].casefold()))
+        return docs, {}, None
+    if danger:
+        # Someone who may be in danger sees crisis lines first, even if not every word matched.
+        query = wq.Or([query, wq.Term("flags", "crisis_line", boost=50.0)])
+    results = searcher.search(query, limit=None, scored=True, terms=False)
+    docs, scores = [], {}
+    for score, docnum in results.top_n:
+        if allowed >> docnum & 1:
+            docs.append(docnum)
+            scores[docnum] = score
+    return docs, scores, query
+
+
+def _facets(cache: _SearcherCache, taxonomy: Taxonomy, matched: list[int],
+            wanted: dict[str, list[str]], locale: str) -> dict[str, list[FacetValue]]:
+    matched_bits = cache._bitmap(matched)
+    out: dict[str, list[FacetValue]] = {}
+    groups: dict[str, list[FacetValue]] = {"category": [], "population": [], "feature": []}
+    selected_terms = {taxonomy.resolve(v) for v in wanted.get("category", [])}
+    for term_id, bits in cache.facet("terms").items():
+        count = (bits & matched_bits).bit_count()
+        if not count or term_id not in taxonomy.terms:
+            continue
+        root = taxonomy.root_code(term_id)
+        group = {"population": "population", "features": "feature"}.get(root or "", "category")
+        info = taxonomy.terms[term_id]
+        if info.parent_id is None and group != "category":
+            continue  # the group heading itself
+        groups[group].append(FacetValue(info.code or term_id, taxonomy.label(term_id, locale),
+                                        count, term_id in selected_terms, info.code))
+    for name, values in groups.items():
+        out[name] = sorted(values, key=lambda v: (-v.count, v.label))
+    for key in ("language", "city", "region", "flag", "cost"):
+        values = []
+        for value, bits in cache.facet(FILTER_KEYS[key]).items():
+            count = (bits & matched_bits).bit_count()
+            if count:
+                values.append(FacetValue(value, value, count, value in wanted.get(key, [])))
+        out[key] = sorted(values, key=lambda v: (-v.count, v.value))
+    return out
+
+
+def _highlight_terms(units: list[str], locale: str) -> set[str]:
+    analyzer = analyzer_for(locale)
+    return {t for unit in units for t in _analyzed(analyzer, unit) if not is_synonym_token(t)}
+
+
+def _suggest(searcher, units: list[str]) -> str | None:
+    """"Did you mean": replace words the index does not know with the closest known word."""
+    analyzer = folding_analyzer()
+    reader = searcher.ixreader
+    changed = False
+    corrected = []
+    for unit in units:
+        tokens = _analyzed(analyzer, unit)
+        if len(tokens) == 1 and not _CJK.search(unit) and \
+                reader.doc_frequency("all", tokens[0]) == 0 and len(tokens[0]) >= 3:
+            options = searcher.suggest("all", tokens[0], limit=1, maxdist=2, prefix=1)
+            if options:
+                corrected.append(options[0])
+                changed = True
+                continue
+        corrected.append(unit)
+    return " ".join(corrected) if changed else None
+
+
+_taxonomy_cache: dict[str, Any] = {}
+
+
+def _taxonomy() -> Taxonomy:
+    """Taxonomy labels, reloaded when the change log moves (labels change rarely)."""
+    seq = db.session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
+    key = f"{current_app.config['SQLALCHEMY_DATABASE_URI']}:{seq}"
+    if _taxonomy_cache.get("key") != key:
+        _taxonomy_cache["key"] = key
+        _taxonomy_cache["value"] = Taxonomy.load()
+    return _taxonomy_cache["value"]
+
+
+# -- fallback --------------------------------------------------------------------------------
+def database_search(text: str, *, locale: str, filters: dict[str, list[str]], page: int,
+                    page_size: int) -> SearchResults:
+    """Plain database matching, used while the index is unavailable (no facets, no fuzziness)."""
+    query = sa.select(m.Service).where(m.Service.publication == "published",
+                                       m.Service.status.in_(m.PUBLIC_STATUSES))
+    for word in text.split()[:MAX_WORDS]:
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        translated = sa.select(m.ServiceTranslation.parent_id).where(
+            sa.or_(m.ServiceTranslation.name.ilike(pattern),
+                   m.ServiceTranslation.description.ilike(pattern)))
+        query = query.where(sa.or_(m.Service.name.ilike(pattern),
+                                   m.Service.description.ilike(pattern),
+                                   m.Service.id.in_(translated)))
+    if "flag" in filters and "crisis_line" in filters["flag"]:
+        query = query.where(m.Service.crisis_line.is_(True))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(m.Service.crisis_line.desc(), m.Service.name)
+                              .offset((page - 1) * page_size).limit(page_size)).all()
+    hits = []
+    for service in rows:
+        name, name_locale = service.translated("name", locale)
+        description, description_locale = service.translated("description", locale)
+        hits.append(Hit(id=service.id, name=name, name_locale=name_locale,
+                        summary=_summary(description or "", set(), None),
+                        summary_locale=description_locale, organization=None, cities=[],
+                        areas=[], crisis_line=service.crisis_line,
+                        open_24_7=service.open_24_7, open_now=None, distance_km=None,
+                        phone=None, score=0.0, terms=[], languages=[],
+                        last_verified_at=(service.last_verified_at.isoformat()
+                                          if service.last_verified_at else None)))
+    return SearchResults(query=text, locale=locale, total=total, page=page,
+                         page_size=page_size, hits=hits, degraded=True)
+
+
+__all__ = ["QueryError", "SearchResults", "Hit", "FacetValue", "search", "clean_query",
+           "split_units", "is_open", "haversine_km"]

@@ -1,0 +1,48 @@
+"""The Whoosh schema: per-locale text fields, a language-neutral field, facets and stored rows."""
+
+from __future__ import annotations
+
+from whoosh import fields
+
+from ..i18n import SUPPORTED_LOCALES
+from .analyzers import analyzer_for, folding_analyzer
+
+# Facet fields: comma-separated keywords, counted and filtered on.
+FACET_FIELDS = ("terms", "languages", "city", "region", "flags", "cost")
+SCHEMA_VERSION = 1
+
+
+def name_field(locale: str) -> str:
+    return f"name_{locale}"
+
+
+def text_field(locale: str) -> str:
+    return f"text_{locale}"
+
+
+def category_field(locale: str) -> str:
+    return f"cat_{locale}"
+
+
+def build_schema() -> fields.Schema:
+    """One document per published, public service."""
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        # Every text in every language, folded but not stemmed: cross-language matches,
+        # spelling suggestions and the fuzzy fallback.
+        all=fields.TEXT(analyzer=folding_analyzer(), phrase=False, spelling=True),
+        terms=fields.KEYWORD(commas=True),
+        languages=fields.KEYWORD(commas=True, lowercase=True),
+        city=fields.KEYWORD(commas=True, lowercase=True),
+        region=fields.KEYWORD(commas=True, lowercase=True),
+        flags=fields.KEYWORD(commas=True),
+        cost=fields.KEYWORD(commas=True),
+        # Everything a result row shows, so a page of results needs no database query.
+        row=fields.STORED(),
+    )
+    for locale in SUPPORTED_LOCALES:
+        analyzer = analyzer_for(locale)
+        schema.add(name_field(locale), fields.TEXT(analyzer=analyzer, phrase=True))
+        schema.add(text_field(locale), fields.TEXT(analyzer=analyzer, phrase=True))
+        schema.add(category_field(locale), fields.TEXT(analyzer=analyzer, phrase=False))
+    return schema
