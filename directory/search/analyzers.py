@@ -25,12 +25,18 @@ the synonym files, because documents are analysed when they are indexed):
   "상담센터를" finds "상담센터"; documents keep every bigram, so this only widens a query.
 * Synonym groups are matched on the same keys the index ends up with (folded, stop words removed,
   stemmed), so "shelters" triggers the group of "shelter". At index time every member occurrence
-  keeps its own tokens and adds the group's canonical token at the member's first and last
-  position (so phrase queries that start or end with a member still line up). When a query is
-  analysed (mode="query" with stop words removed, which is how Whoosh's QueryParser calls it) the
-  longest member is *replaced* by the canonical token, because Whoosh turns several tokens from
-  one query word into an AND. Highlighting analyses with mode="index" (or removestops=False),
-  which keeps the original tokens, and the canonical token spans the member's characters.
+  keeps its own tokens, unchanged, and adds the group's canonical token at every position the
+  member covers (so phrase queries that start or end with a member still line up, and a query
+  layer can treat the canonical token as an alternative at each position), spanning the
+  member's characters. The canonical tokens follow the member's last word in the token stream
+  (each term's positions still increase, which is what Whoosh's postings need), so highlighting
+  shows the member once. When a query is analysed (mode="query" with stop words removed, which is
+  how Whoosh's QueryParser calls it) the longest member is *replaced* by the canonical token,
+  because Whoosh turns several tokens from one query word into an AND. Highlighting analyses with
+  mode="index" or removestops=False, which keep the original tokens.
+* Whoosh's QueryParser analyses each unquoted word on its own, so a multi-word member in a query
+  is only recognised inside quotes ("transition house") or when the query layer analyses the
+  whole query string itself.
 """
 
 from __future__ import annotations
@@ -431,10 +437,9 @@ class LocaleTokenizer(Tokenizer):
 # Stop words
 # --------------------------------------------------------------------------------------------
 
-# Whoosh's lists are used for en/fr/es, minus a few words that carry meaning in our domain.
+# Whoosh's lists are used for en/fr/es (the Snowball lists), minus a few words that carry meaning
+# in our domain ("estado migratorio": immigration status).
 _STOP_REMOVE: dict[str, set[str]] = {
-    "en": set(),
-    "fr": set(),
     "es": {"estado", "estados", "sentido", "sentidos", "sentida", "sentidas", "sentid", "siente"},
 }
 
@@ -538,7 +543,7 @@ def _light10(word: str) -> str:
 
 # Punjabi inflectional endings, longest first (tippi already folded to bindi).
 _PA_SUFFIXES = ("ਿਆਂ", "ੀਆਂ", "ਾਵਾਂ", "ਈਆਂ", "ਾਈਆਂ", "ਿਆ", "ੀਆ", "ੀਏ", "ਾਂ", "ੇਂ", "ੀਂ",
-                "ੋਂ", "ਆਂ", "ਈ", "ੀ", "ਾ", "ੇ", "ੋ")
+                "ੋਂ", "ਆਂ", "ਾਈ", "ਈ", "ੀ", "ਾ", "ੇ", "ੋ")
 _PA_SUFFIXES_SORTED = tuple(sorted(set(_PA_SUFFIXES), key=len, reverse=True))
 
 
@@ -609,6 +614,7 @@ def _key_function(locale: str) -> Callable[[str], str] | None:
     get = cache.get
 
     def stem(word: str) -> str:
+        """Stem one word through the cache."""
         result = get(word)
         if result is None:
             result = cache[word] = raw(word)
@@ -728,6 +734,7 @@ def _compile_synonyms(locale: str) -> _SynonymData:
     parent = list(range(len(raw_groups)))
 
     def find(i: int) -> int:
+        """Return the representative group of group ``i`` (union-find)."""
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
@@ -751,6 +758,7 @@ def _compile_synonyms(locale: str) -> _SynonymData:
     root: dict[str, _Node] = {}
     groups: list[list[str]] = []
     used_labels: set[str] = set()
+    table = _table_for(locale)
     for members in merged.values():
         seen: set[tuple[str, ...]] = set()
         names: list[str] = []
@@ -763,7 +771,8 @@ def _compile_synonyms(locale: str) -> _SynonymData:
                 usable.append(keys)
         if len(usable) < 2:
             continue
-        label = "_".join(_normalize(_NFKC, names[0]).casefold().split())
+        label = "_".join(_fold_cjk(_fold(word, table, None))
+                         for word in _normalize(_NFKC, names[0]).replace("\u200c", " ").split())
         canon = f"{SYNONYM_PREFIX}{locale}:{label}"
         n = 2
         while canon in used_labels:
@@ -866,14 +875,12 @@ def _emit(entry: list[Any], out: list[Token], last_pos: dict[str, int]) -> None:
 
 def _drain(pending: list[list[Any]], root: dict[str, _Node], replace: bool, final: bool,
            out: list[Token], last_pos: dict[str, int]) -> None:
-    """Move every pending token whose matches are decided to ``out``; keep the rest buffered.
-
-    Index mode queues each match's canonical token(s) after the member's last token: one at the
-    member's first position and, for a phrase member with positions on, one at its last
-    position, both spanning the member's characters. Keeping them after the member (instead of
-    before its first word) lets Whoosh's fragmenters see the member's words as context first
-    and merge the two canonical tokens into one highlight.
-    """
+    """Move every pending token whose matches are decided to ``out``; keep the rest buffered."""
+    # Index mode queues each match's canonical token after the member's last token, at every
+    # position the member covers (just the first when positions are off), each spanning the
+    # member's characters. Keeping them after the member (instead of before its first word)
+    # lets Whoosh's fragmenters see the member's words as context first and merge the
+    # canonical tokens into one highlight.
     while pending:
         head = pending[0]
         node = root.get(head[1]) if head[1] is not None else None
@@ -909,7 +916,10 @@ def _drain(pending: list[list[Any]], root: dict[str, _Node], replace: bool, fina
             end_token = end_entry[0]
             _queue(end_entry, _canonical(head_token, canon, head_token, head_token, end_token))
             if end and head_token.positions:
-                _queue(end_entry, _canonical(head_token, canon, end_token, head_token, end_token))
+                for entry in pending[1:end + 1]:
+                    if entry[1] is not None:  # not a stop word kept for highlighting
+                        _queue(end_entry,
+                               _canonical(head_token, canon, entry[0], head_token, end_token))
         _emit(head, out, last_pos)
         del pending[0]
 

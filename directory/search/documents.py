@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
-from .schema import category_field, name_field, text_field
+from .schema import name_field, text_field
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Taxonomy codes that become flags (facets and filters), beside the service's own booleans.
@@ -165,17 +165,20 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
     texts: dict[str, list[str]] = defaultdict(list)
     everything: list[str] = []
 
-    def add(values: dict[str, str]) -> None:
+    def add(values: dict[str, str], *, neutral: bool = False) -> None:
         for locale, value in values.items():
             texts[locale].append(value)
-            everything.append(value)
+            if neutral:
+                everything.append(value)
 
     names = _texts(service, "name")
     everything.extend(names.values())
+    if service.description:
+        everything.append(service.description)
     for field in SERVICE_TEXT_FIELDS:
         add(_texts(service, field))
     if service.organization is not None:
-        add(_texts(service.organization, "name"))
+        add(_texts(service.organization, "name"), neutral=True)
     for area in service.service_areas:
         add(_texts(area, "name"))
     for phone in service.phones:
@@ -190,7 +193,7 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
             continue
         schedules.extend(location.schedules)
         area = _texts(location, "public_area")
-        add(area)
+        add(area, neutral=True)
         for address in location.addresses:
             # The city and province are coarse enough to show even for confidential sites.
             if address.city:
@@ -217,12 +220,6 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
         for ancestor in taxonomy.with_ancestors(term_id):
             if ancestor not in all_terms:
                 all_terms.append(ancestor)
-    categories: dict[str, list[str]] = defaultdict(list)
-    for term_id in all_terms:
-        for locale, label in taxonomy.terms[term_id].names.items():
-            categories[locale].append(label)
-            everything.append(label)
-
     flags = set()
     if service.crisis_line:
         flags.add("crisis_line")
@@ -290,8 +287,6 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
             doc[name_field(locale)] = names[locale]
         if texts.get(locale):
             doc[text_field(locale)] = "\n".join(texts[locale])
-        if categories.get(locale):
-            doc[category_field(locale)] = "\n".join(categories[locale])
     return doc
 
 

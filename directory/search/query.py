@@ -30,7 +30,7 @@ from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, folding_analyzer, synonym_groups
 from .documents import Taxonomy, fold
 from .index import IndexUnavailable
-from .schema import FACET_FIELDS, category_field, name_field, text_field
+from .schema import name_field, text_field
 
 log = logging.getLogger(__name__)
 
@@ -210,23 +210,69 @@ def is_synonym_token(token: str) -> bool:
 def _fields_for(locale: str) -> list[tuple[str, Any, float]]:
     """(field, analyzer, boost): the user's language first, English stems, then everything."""
     analyzer = analyzer_for(locale)
-    fields = [(name_field(locale), analyzer, 8.0), (text_field(locale), analyzer, 4.0),
-              (category_field(locale), analyzer, 3.0)]
+    fields = [(name_field(locale), analyzer, 8.0), (text_field(locale), analyzer, 4.0)]
     if locale != "en":
         english = analyzer_for("en")
-        fields += [(name_field("en"), english, 2.0), (text_field("en"), english, 1.0),
-                   (category_field("en"), english, 1.0)]
+        fields += [(name_field("en"), english, 2.0), (text_field("en"), english, 1.0)]
     fields.append(("all", folding_analyzer(), 1.5))
     return fields
 
 
-def build_text_query(units: list[str], locale: str, *, require_all: bool = True
-                     ) -> wq.Query | None:
+class LabelMatcher:
+    """Category labels in every language, analysed per language, matched against query words.
+
+    A word that names a category (in any supported language) also matches every listing filed
+    under it or under its descendants: "hébergement" finds an English-only transition house.
+    """
+
+    # Group headings too broad to match from free text.
+    SKIP_CODES = frozenset({"features", "population"})
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.labels: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+        folding = folding_analyzer()
+        for term_id, info in taxonomy.terms.items():
+            if info.code in self.SKIP_CODES:
+                continue
+            for locale, label in info.names.items():
+                if locale not in SUPPORTED_LOCALES:
+                    continue
+                stemmed = frozenset(t.text for t in analyzer_for(locale)(label))
+                folded = frozenset(t.text for t in folding(label))
+                self.labels.append((term_id, locale, stemmed, folded))
+
+    def match(self, unit: str, locale: str) -> list[str]:
+        """Ids of the terms whose label contains every word of ``unit``."""
+        stemmed = {t for t in _analyzed(analyzer_for(locale), unit)}
+        folded = {t for t in _analyzed(folding_analyzer(), unit)}
+        if not stemmed and not folded:
+            return []
+        found = []
+        for term_id, label_locale, label_stemmed, label_folded in self.labels:
+            if term_id in found:
+                continue
+            if (label_locale == locale and stemmed and (stemmed <= label_stemmed or
+                                                        stemmed & label_stemmed
+                                                        & _synonyms_of(stemmed))) \
+                    or (folded and folded <= label_folded):
+                found.append(term_id)
+        return found
+
+
+def _synonyms_of(tokens: set[str]) -> set[str]:
+    return {t for t in tokens if is_synonym_token(t)}
+
+
+def build_text_query(units: list[str], locale: str, *, require_all: bool = True,
+                     labels: LabelMatcher | None = None) -> wq.Query | None:
     """Each unit must match in some field (or, relaxed, any unit may match)."""
     fields = _fields_for(locale)
     per_unit = []
     for unit in units:
         alternatives = [q for q in (_field_query(f, a, unit, b) for f, a, b in fields) if q]
+        if labels is not None:
+            alternatives += [wq.Term("terms", term_id, boost=3.0)
+                             for term_id in labels.match(unit, locale)]
         if alternatives:
             per_unit.append(wq.Or(alternatives))
     if not per_unit:
@@ -270,6 +316,19 @@ class _SearcherCache:
         self.live = self._bitmap(d for d in range(self.size) if not searcher.ixreader.is_deleted(d)) \
             if searcher.ixreader.has_deletions() else (1 << self.size) - 1
         self.centroids: dict[str, tuple[float, float]] | None = None
+
+    @staticmethod
+    def docnums(bits: int) -> list[int]:
+        """The docnums set in a bitmap, ascending."""
+        out = []
+        base = 0
+        for byte in bits.to_bytes((bits.bit_length() + 7) // 8, "little"):
+            while byte:
+                low = byte & -byte
+                out.append(base + low.bit_length() - 1)
+                byte ^= low
+            base += 8
+        return out
 
     @staticmethod
     def _bitmap(docnums: Iterable[int]) -> int:
@@ -514,19 +573,22 @@ def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lo
     danger = signals_danger(units)
     results = SearchResults(query=text, locale=locale, total=0, page=page, page_size=page_size,
                             hits=[], sort=sort, crisis_boosted=danger)
-    text_query = build_text_query(units, locale) if units else None
+    labels = _labels(taxonomy)
+    text_query = build_text_query(units, locale, labels=labels) if units else None
     if units and text_query is None:
         units = []  # nothing searchable (only stop words or punctuation): browse instead
-    matched, scores, query_used = _run(searcher, cache, text_query, allowed, danger)
+    # Location and hours filters and non-relevance sorts need every candidate in order.
+    top = None if (radius_km or open_now or sort != "relevance") else page * page_size
+    matched, scores, query_used = _run(searcher, cache, text_query, allowed, danger, top)
     if units and not matched:
-        relaxed = build_text_query(units, locale, require_all=False)
+        relaxed = build_text_query(units, locale, require_all=False, labels=labels)
         if relaxed is not None and len(units) > 1:
-            matched, scores, query_used = _run(searcher, cache, relaxed, allowed, danger)
+            matched, scores, query_used = _run(searcher, cache, relaxed, allowed, danger, top)
             results.relaxed = bool(matched)
         if not matched:
             fuzzy = build_fuzzy_query(units)
             if fuzzy is not None:
-                matched, scores, query_used = _run(searcher, cache, fuzzy, allowed, danger)
+                matched, scores, query_used = _run(searcher, cache, fuzzy, allowed, danger, top)
                 results.fuzzy = bool(matched)
         results.suggestion = _suggest(searcher, units)
 
@@ -591,25 +653,32 @@ def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lo
 
 
 def _run(searcher, cache: _SearcherCache, query: wq.Query | None, allowed: int,
-         danger: bool) -> tuple[list[int], dict[int, float], wq.Query | None]:
-    """Matching docnums, best first, and their scores."""
+         danger: bool, top: int | None) -> tuple[list[int], dict[int, float], wq.Query | None]:
+    """Matching docnums (the best ``top`` first, in order; the rest after) and their scores.
+
+    Only the page being shown needs scoring in order; counting and facets need just the set,
+    which Whoosh gives without scoring.
+    """
+    filtered = allowed != cache.live
     if query is None:
-        # Browsing: everything allowed, crisis lines first, then by name.
-        docs = [d for d in range(cache.size) if allowed >> d & 1]
-        crisis = cache.facet("flags").get("crisis_line", 0)
-        docs.sort(key=lambda d: (not (crisis >> d & 1),
-                                 _pick(cache.row(d).get("name", {}), "en")[0].casefold()))
-        return docs, {}, None
+        # Browsing: crisis lines first, then index order.
+        crisis = cache.facet("flags").get("crisis_line", 0) & allowed
+        rest = allowed & ~crisis
+        return cache.docnums(crisis) + cache.docnums(rest), {}, None
     if danger:
         # Someone who may be in danger sees crisis lines first, even if not every word matched.
         query = wq.Or([query, wq.Term("flags", "crisis_line", boost=50.0)])
-    results = searcher.search(query, limit=None, scored=True, terms=False)
-    docs, scores = [], {}
-    for score, docnum in results.top_n:
-        if allowed >> docnum & 1:
-            docs.append(docnum)
-            scores[docnum] = score
-    return docs, scores, query
+    candidates = [d for d in query.docs(searcher) if allowed >> d & 1] if filtered \
+        else list(query.docs(searcher))
+    if not candidates:
+        return [], {}, query
+    limit = None if top is None else max(1, top)
+    results = searcher.search(query, limit=limit, scored=True, terms=False,
+                              filter=set(candidates) if filtered else None)
+    scores = {docnum: score for score, docnum in results.top_n}
+    ordered = [docnum for _score, docnum in results.top_n]
+    ordered += [d for d in candidates if d not in scores]
+    return ordered, scores, query
 
 
 def _facets(cache: _SearcherCache, taxonomy: Taxonomy, matched: list[int],
@@ -666,6 +735,13 @@ def _suggest(searcher, units: list[str]) -> str | None:
 
 
 _taxonomy_cache: dict[str, Any] = {}
+
+
+def _labels(taxonomy: Taxonomy) -> LabelMatcher:
+    if _taxonomy_cache.get("labels_for") is not taxonomy:
+        _taxonomy_cache["labels"] = LabelMatcher(taxonomy)
+        _taxonomy_cache["labels_for"] = taxonomy
+    return _taxonomy_cache["labels"]
 
 
 def _taxonomy() -> Taxonomy:

@@ -9,7 +9,7 @@ from .analyzers import analyzer_for, folding_analyzer
 
 # Facet fields: comma-separated keywords, counted and filtered on.
 FACET_FIELDS = ("terms", "languages", "city", "region", "flags", "cost")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def name_field(locale: str) -> str:
@@ -20,16 +20,14 @@ def text_field(locale: str) -> str:
     return f"text_{locale}"
 
 
-def category_field(locale: str) -> str:
-    return f"cat_{locale}"
-
-
 def build_schema() -> fields.Schema:
     """One document per published, public service."""
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        # Every text in every language, folded but not stemmed: cross-language matches,
-        # spelling suggestions and the fuzzy fallback.
+        # Names in every language, the base-language description, organisation and places,
+        # folded but not stemmed: cross-language matches, suggestions and the fuzzy fallback.
+        # (Category labels are matched at query time through ``labels.LabelMatcher``: indexing
+        # every label in every language into every document made builds five times slower.)
         all=fields.TEXT(analyzer=folding_analyzer(), phrase=False, spelling=True),
         terms=fields.KEYWORD(commas=True),
         languages=fields.KEYWORD(commas=True, lowercase=True),
@@ -44,5 +42,4 @@ def build_schema() -> fields.Schema:
         analyzer = analyzer_for(locale)
         schema.add(name_field(locale), fields.TEXT(analyzer=analyzer, phrase=True))
         schema.add(text_field(locale), fields.TEXT(analyzer=analyzer, phrase=True))
-        schema.add(category_field(locale), fields.TEXT(analyzer=analyzer, phrase=False))
     return schema
