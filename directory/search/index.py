@@ -199,12 +199,33 @@ class SearchIndex:
         link = os.path.join(self.root, f".current-{os.getpid()}-{time.monotonic_ns()}")
         os.symlink(os.path.basename(folder), link)
         os.replace(link, self.current_path)
-        keep = {os.path.basename(folder)}
+        keep = {os.path.basename(folder), os.readlink(self.current_path)}
         for entry in os.listdir(self.root):
             if entry.startswith("gen-") and entry not in keep:
                 path = os.path.join(self.root, entry)
                 # Another process may still be reading it for a moment; Linux keeps open files.
                 shutil.rmtree(path, ignore_errors=True)
+
+    @contextmanager
+    def rebuild_lock(self, timeout: float = 600.0) -> Iterator[None]:
+        """Serialise rebuilds across processes (several workers may start at once)."""
+        import fcntl
+
+        os.makedirs(self.root, exist_ok=True)
+        with open(os.path.join(self.root, ".rebuild.lock"), "a+") as handle:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise IndexUnavailable("another rebuild is still running") from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def check_readable(self) -> bool:
         """Whether the live index opens and answers a query (damage shows only when used)."""

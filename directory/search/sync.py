@@ -131,7 +131,7 @@ def rebuild(app: Flask | None = None, *, procs: int = 1,
     """Build a complete new index from the database aside, then swap it in. Returns the count."""
     app = app or current_app
     index = index_for(app)
-    with Session(db.engine) as session:
+    with index.rebuild_lock(), Session(db.engine) as session:
         start_seq = max_seq(session)
         ids = list(session.scalars(sa.select(m.Service.id).where(
             m.Service.publication == "published",
@@ -152,7 +152,7 @@ def rebuild(app: Flask | None = None, *, procs: int = 1,
 
         folder = index.build_new(documents(), state={"applied_seq": start_seq, "gaps": {}},
                                  procs=procs, progress=progress)
-    index.swap_in(folder)
+        index.swap_in(folder)
     return count
 
 
@@ -162,8 +162,12 @@ def ensure_index(app: Flask) -> None:
     with app.app_context():
         try:
             if not index.exists() or not index.check_readable():
-                log.warning("search index missing or unreadable; rebuilding from the database")
-                rebuild(app)
+                with index.rebuild_lock():
+                    # Another worker may have rebuilt it while this one waited.
+                    needed = not index.exists() or not index.check_readable()
+                if needed:
+                    log.warning("search index missing or unreadable; rebuilding it")
+                    rebuild(app)
             else:
                 sync_pending(app)
         except Exception as exc:  # noqa: BLE001 - search degrades to the database meanwhile

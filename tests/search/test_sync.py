@@ -205,3 +205,15 @@ def test_rebuild_command_shows_progress(app, runner):
     result = runner.invoke(args=["search", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "Indexed 1 public services" in result.output
+
+
+@pytest.mark.slow
+def test_concurrent_rebuilds_leave_one_good_index(app, index):
+    _bulk_pending(app, 30)
+    first, second = _flask(app, "search", "rebuild"), _flask(app, "search", "rebuild")
+    outputs = [p.communicate(timeout=300) for p in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, outputs
+    assert index.check_readable()
+    generations = [e for e in os.listdir(app.config["INDEX_DIR"]) if e.startswith("gen-")]
+    assert generations == [os.path.basename(index.live_dir())]
+    assert search("bulk", page_size=100).total == 30
