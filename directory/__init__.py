@@ -25,9 +25,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     _finish_config(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import cli, i18n
-    from .extensions import babel, csrf, db, migrate
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    from . import cli, headers, i18n
+    from .extensions import babel, csrf, db, limiter, migrate
     from .security import init_security
 
     db.init_app(app)
@@ -36,6 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=os.path.join(PROJECT_ROOT, "translations"))
     csrf.init_app(app)
+    limiter.init_app(app)
+    headers.init_app(app)
     init_security(app)
     _init_database_engine(app)
 
@@ -66,6 +73,8 @@ def _finish_config(app: Flask) -> None:
     if not config.get("HSDS_SCHEMA_DIR"):
         config["HSDS_SCHEMA_DIR"] = os.path.join(os.path.dirname(__file__), "exchange",
                                                  "hsds_schema")
+    config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
+    config.setdefault("RATELIMIT_ENABLED", True)
     if not config.get("SECURITY_PASSWORD_SALT"):
         config["SECURITY_PASSWORD_SALT"] = hmac.new(
             str(config["SECRET_KEY"]).encode(), b"password-salt", hashlib.sha256).hexdigest()

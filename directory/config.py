@@ -35,3 +35,10 @@ SEARCH_WRITER_TIMEOUT = 10.0
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+# Number of trusted reverse proxies in front of the app (X-Forwarded-* headers are ignored when 0,
+# so a client cannot forge its address to escape rate limits).
+PROXY_COUNT = 0
+# Rate limits (Flask-Limiter syntax).
+RATELIMIT_API = "120 per minute"
+RATELIMIT_LOGIN = "10 per minute"

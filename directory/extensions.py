@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and bound to the app in the factory."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -19,3 +21,8 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+
+# Rate limits: in-process by default, shared through Redis when DIRECTORY_REDIS_URL is set (the
+# factory sets RATELIMIT_STORAGE_URI). Keys use the connecting address only: X-Forwarded-For is
+# trusted only through ProxyFix when DIRECTORY_PROXY_COUNT says a proxy is in front.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

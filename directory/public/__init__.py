@@ -59,14 +59,3 @@ def init_app(app: Flask) -> None:
         return {"current_locale": code, "html_lang": i18n.html_lang(code),
                 "text_dir": i18n.text_direction(code), "locale_names": i18n.LOCALE_NAMES,
                 "supported_locales": i18n.SUPPORTED_LOCALES}
-
-    @app.after_request
-    def _privacy_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'; form-action 'self'")
-        return response
