@@ -39,7 +39,7 @@ def normalize_locale(value: str | None) -> str | None:
         if code.lower() == wanted:
             return code
     aliases = {"zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "zh_tw": "zh_Hant", "zh_hk": "zh_Hant",
-               "zh_mo": "zh_Hant", "zh": "zh_Hans", "fil": "tl", "pa_guru": "pa", "pa_in": "pa"}
+               "zh_mo": "zh_Hant", "zh": "zh_Hans", "fil": "tl", "fil_ph": "tl", "tl_ph": "tl", "pa_guru": "pa", "pa_in": "pa"}
     if wanted in aliases:
         return aliases[wanted]
     base = wanted.split("_")[0]
@@ -56,6 +56,16 @@ def best_accept_language() -> str:
         if code:
             return code
     return DEFAULT_LOCALE
+
+
+# Babel's name for a locale whose catalog folder differs from our URL code.
+BABEL_LOCALE = {"tl": "fil"}
+
+
+def babel_locale() -> str:
+    """The locale Flask-Babel formats and translates with (catalog folder name)."""
+    code = select_locale()
+    return BABEL_LOCALE.get(code, code)
 
 
 def select_locale() -> str:

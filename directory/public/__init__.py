@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template
-from flask_babel import get_locale
 
 from .. import i18n
 from . import views
@@ -23,16 +22,24 @@ def _pull_locale(endpoint, values):
 
 @bp.url_defaults
 def _add_locale(endpoint, values):
-    if "locale" not in values and getattr(g, "locale", None):
+    from flask import current_app
+
+    if "locale" not in values and getattr(g, "locale", None) and \
+            current_app.url_map.is_endpoint_expecting(endpoint, "locale"):
         values["locale"] = g.locale
 
 
-bp.add_url_rule("/", "home", views.home)
-bp.add_url_rule("/<locale>/", "home", views.home)
-bp.add_url_rule("/search", "search", views.search_page, methods=["GET", "POST"])
-bp.add_url_rule("/<locale>/search", "search", views.search_page, methods=["GET", "POST"])
-bp.add_url_rule("/services/<service_id>", "service", views.service)
-bp.add_url_rule("/<locale>/services/<service_id>", "service", views.service)
+# Every page exists at /<path> (language from Accept-Language) and /<locale>/<path>.
+for rule, endpoint, view, methods in (
+        ("/", "home", views.home, ["GET"]),
+        ("/search", "search", views.search_page, ["GET", "POST"]),
+        ("/services/<service_id>", "service", views.service, ["GET"]),
+        ("/services/<service_id>/print", "service_print", views.service_print, ["GET"]),
+        ("/pages/<slug>", "page", views.explainer, ["GET"]),
+        ("/safety", "safety", views.safety, ["GET"])):
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
+    bp.add_url_rule("/<locale>" + (rule if rule != "/" else "/"), endpoint, view,
+                    methods=methods)
 
 
 @bp.route("/exit")
@@ -45,6 +52,23 @@ def quick_exit():
     return response
 
 
+def _switch_locale_url(code: str) -> str:
+    """The current page in another language (GET pages only; otherwise that language's home)."""
+    from flask import request, url_for
+
+    endpoint = request.endpoint or "public.home"
+    args = dict(request.view_args or {})
+    if not endpoint.startswith("public.") or request.method != "GET" or \
+            endpoint in ("public.quick_exit", "public.search"):
+        endpoint, args = ("public.search", {}) if endpoint == "public.search" else \
+            ("public.home", {})
+    args["locale"] = code
+    try:
+        return url_for(endpoint, **args)
+    except Exception:  # noqa: BLE001 - an odd endpoint falls back to the home page
+        return url_for("public.home", locale=code)
+
+
 def init_app(app: Flask) -> None:
     """Template helpers every page needs."""
     from ..extensions import csrf
@@ -52,10 +76,31 @@ def init_app(app: Flask) -> None:
     # Searching changes nothing and must not need a session cookie, so it carries no CSRF token.
     csrf.exempt(views.search_page)
 
+    @app.url_value_preprocessor
+    def _fresh_locale(endpoint, values):
+        # Each request picks its own language (tests reuse one app context across requests,
+        # and Flask-Babel caches the locale on it).
+        from flask_babel import refresh
+
+        g.pop("locale", None)
+        refresh()
+
+    @app.template_filter("language_name")
+    def _language_name(code: str, locale: str) -> str:
+        """A language code (ISO 639) named in the visitor's language."""
+        from babel import Locale
+
+        try:
+            name = Locale.parse(locale).languages.get(code.split("-")[0].lower())
+        except Exception:  # noqa: BLE001 - unknown codes show as given
+            name = None
+        return name or code
+
     @app.context_processor
     def _i18n_context():
-        locale = str(get_locale() or i18n.DEFAULT_LOCALE)
-        code = i18n.normalize_locale(locale) or i18n.DEFAULT_LOCALE
+        code = i18n.select_locale()
         return {"current_locale": code, "html_lang": i18n.html_lang(code),
                 "text_dir": i18n.text_direction(code), "locale_names": i18n.LOCALE_NAMES,
-                "supported_locales": i18n.SUPPORTED_LOCALES}
+                "supported_locales": i18n.SUPPORTED_LOCALES,
+                "exit_url": app.config["EXIT_URL"], "lang_attr": i18n.html_lang,
+                "switch_locale_url": _switch_locale_url}

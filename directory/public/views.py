@@ -1,71 +1,206 @@
-"""Public page handlers."""
+"""Public pages: home, search, listing (and its print view), explainer pages, safety page.
+
+Safety first: no cookies for visitors, ``Cache-Control: no-store`` on anything that reveals what
+someone looked for, neutral page titles, and the search words kept out of URLs (POST) unless the
+visitor follows a shared link.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import markdown
+import nh3
 import sqlalchemy as sa
-from flask import abort, make_response, render_template
+from flask import abort, current_app, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from .. import models as m
 from ..extensions import db
+from ..i18n import select_locale
+from ..search.documents import DAY_CODES
+from ..search.query import FILTER_KEYS, QueryError, is_open, search
+
+PAGE_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br",
+             "hr", "code"}
+WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+                 _l("Saturday"), _l("Sunday"))
 
 
-def crisis_lines() -> list[m.Service]:
-    """Published crisis lines, for the safety alert on every page."""
-    return list(db.session.scalars(
+def current_locale() -> str:
+    """The page's locale code as it appears in URLs (Babel calls Tagalog "fil")."""
+    return select_locale()
+
+
+def no_store(response):
+    """Keep the page out of caches (and so out of what a later user of the device can find)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def crisis_lines() -> list[dict[str, Any]]:
+    """Published crisis lines with their first phone, for the safety alert on every page."""
+    locale = current_locale()
+    services = db.session.scalars(
         sa.select(m.Service).where(m.Service.crisis_line.is_(True),
                                    m.Service.publication == "published",
                                    m.Service.status.in_(m.PUBLIC_STATUSES))
-        .order_by(m.Service.open_24_7.desc(), m.Service.name).limit(5)))
+        .order_by(m.Service.open_24_7.desc(), m.Service.name).limit(4)).all()
+    out = []
+    for service in services:
+        phone = db.session.scalar(sa.select(m.Phone).where(m.Phone.service_id == service.id)
+                                  .order_by(m.Phone.type.desc(), m.Phone.id).limit(1))
+        name, name_locale = service.translated("name", locale)
+        out.append({"id": service.id, "name": name, "name_locale": name_locale,
+                    "phone": phone.number if phone else None,
+                    "text_ok": bool(phone and phone.text_ok), "open_24_7": service.open_24_7})
+    return out
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML, sanitised: no scripts, no event handlers, only safe links."""
+    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    return nh3.clean(html, tags=PAGE_TAGS, attributes={"a": {"href", "title"}},
+                     url_schemes={"http", "https", "mailto", "tel"},
+                     link_rel="noopener noreferrer")
 
 
 def home():
-    """Home page: crisis lines and the published listings."""
-    services = db.session.scalars(
-        sa.select(m.Service).where(m.Service.publication == "published",
-                                   m.Service.status.in_(m.PUBLIC_STATUSES))
-        .order_by(m.Service.name)).all()
-    return render_template("public/home.html", services=services, crisis=crisis_lines())
+    """Home: the search box, categories and crisis lines."""
+    locale = current_locale()
+    results = search("", locale=locale, page_size=1)
+    categories = results.facets.get("category", [])
+    pages = db.session.scalars(sa.select(m.Page).where(m.Page.publication == "published")
+                               .order_by(m.Page.slug)).all()
+    return render_template("public/home.html", categories=categories, pages=pages,
+                           total=results.total, crisis=crisis_lines())
 
 
-def service(service_id: str):
-    """One listing; confidential locations show only their public area."""
-    record = db.session.get(m.Service, service_id) if m.is_record_id(service_id) else None
-    if record is None or not record.is_public:
-        abort(404)
-    phones = db.session.scalars(sa.select(m.Phone).where(m.Phone.service_id == record.id)
-                                .order_by(m.Phone.id)).all()
-    response = make_response(render_template("public/service.html", service=record,
-                                             phones=phones, crisis=crisis_lines()))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def _search_params(source) -> dict[str, Any]:
+    filters = {key: [v for v in source.getlist(key) if v] for key in FILTER_KEYS
+               if any(source.getlist(key))}
+    raw_page = source.get("page", "1") or "1"
+    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 0
+    radius = source.get("radius_km") or None
+    return {"q": source.get("suggested_q") or source.get("q", ""), "filters": filters,
+            "page": page,
+            "near": (source.get("near") or "").strip()[:100] or None,
+            "radius_km": float(radius) if radius and radius.replace(".", "", 1).isdigit()
+            else None,
+            "sort": source.get("sort") or "relevance",
+            "open_now": source.get("open_now") == "1"}
 
 
 def search_page():
     """Search: POST by default (the words stay out of the address bar), GET links still work."""
-    from flask import request
-    from flask_babel import get_locale
-
-    from ..search.query import QueryError, search
-
     source = request.form if request.method == "POST" else request.args
-    locale = str(get_locale())
-    filters = {key: source.getlist(key) for key in ("category", "language", "city", "region",
-                                                    "flag", "cost") if source.getlist(key)}
-    status = 200
+    locale = current_locale()
+    params = _search_params(source)
     error = None
     results = None
     try:
-        page = int(source.get("page", "1") or 1)
-    except ValueError:
-        page = 0
-    try:
-        results = search(source.get("q", ""), locale=locale, filters=filters, page=page,
-                         near=source.get("near") or None,
-                         open_now=source.get("open_now") == "1")
+        results = search(params["q"], locale=locale, filters=params["filters"],
+                         page=params["page"], near=params["near"],
+                         radius_km=params["radius_km"], sort=params["sort"],
+                         open_now=params["open_now"])
     except QueryError as exc:
-        status, error = 400, str(exc.message)
-    response = make_response(render_template("public/search.html", results=results, error=error,
-                                             q=source.get("q", ""), crisis=crisis_lines()),
-                             status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        error = str(exc.message)
+    response = make_response(render_template(
+        "public/search.html", results=results, error=error, params=params,
+        method=request.method, crisis=crisis_lines()), 400 if error else 200)
+    return no_store(response)
+
+
+def _hours(service: m.Service, locale: str) -> list[dict[str, Any]]:
+    rows = []
+    schedules = list(service.schedules)
+    for sal in service.service_at_locations:
+        if sal.location is not None:
+            schedules.extend(sal.location.schedules)
+    for schedule in schedules:
+        days = [DAY_CODES.index(d.strip().upper()[-2:]) for d in (schedule.byday or "").split(",")
+                if d.strip().upper()[-2:] in DAY_CODES]
+        rows.append({"days": [WEEKDAY_NAMES[d] for d in sorted(days)],
+                     "opens": schedule.opens_at, "closes": schedule.closes_at,
+                     "description": schedule.translated("description", locale)})
+    return rows
+
+
+def _open_now(service: m.Service) -> bool | None:
+    from ..search.documents import _schedule_rows
+
+    schedules = list(service.schedules)
+    for sal in service.service_at_locations:
+        if sal.location is not None:
+            schedules.extend(sal.location.schedules)
+    row = {"open_24_7": service.open_24_7,
+           "schedules": _schedule_rows(schedules, current_app.config["DEFAULT_TIMEZONE"])}
+    return is_open(row, datetime.now(tz=ZoneInfo("UTC")))
+
+
+def _listing_context(service_id: str) -> dict[str, Any]:
+    record = db.session.get(m.Service, service_id) if m.is_record_id(service_id) else None
+    if record is None or not record.is_public:
+        abort(404)
+    locale = current_locale()
+    phones = db.session.scalars(sa.select(m.Phone).where(m.Phone.service_id == record.id)
+                                .order_by(m.Phone.id)).all()
+    term_ids = list(db.session.scalars(sa.select(m.Attribute.taxonomy_term_id).where(
+        m.Attribute.link_entity == "service", m.Attribute.link_id == record.id)))
+    terms = db.session.scalars(sa.select(m.TaxonomyTerm).where(
+        m.TaxonomyTerm.id.in_(term_ids))).all() if term_ids else []
+    related_pages = db.session.scalars(
+        sa.select(m.Page).join(m.page_taxonomy_term).where(
+            m.page_taxonomy_term.c.taxonomy_term_id.in_(_with_ancestors(term_ids)),
+            m.Page.publication == "published").distinct()).all() if term_ids else []
+    return {"service": record, "phones": phones, "terms": terms, "locale": locale,
+            "hours": _hours(record, locale), "open_now": _open_now(record),
+            "related_pages": related_pages, "crisis": crisis_lines()}
+
+
+def _with_ancestors(term_ids: list[str]) -> list[str]:
+    out = set(term_ids)
+    frontier = set(term_ids)
+    while frontier:
+        parents = set(db.session.scalars(sa.select(m.TaxonomyTerm.parent_id).where(
+            m.TaxonomyTerm.id.in_(frontier), m.TaxonomyTerm.parent_id.is_not(None))))
+        frontier = parents - out
+        out |= parents
+    return list(out)
+
+
+def service(service_id: str):
+    """One listing; confidential locations show only their public area."""
+    return no_store(make_response(render_template("public/service.html",
+                                                  **_listing_context(service_id))))
+
+
+def service_print(service_id: str):
+    """A discreet printable listing: neutral title, nothing sensitive in the header."""
+    return no_store(make_response(render_template("public/service_print.html",
+                                                  **_listing_context(service_id))))
+
+
+def explainer(slug: str):
+    """An explainer page with the services filed under its categories."""
+    page = db.session.scalar(sa.select(m.Page).where(m.Page.slug == slug[:128],
+                                                     m.Page.publication == "published"))
+    if page is None:
+        abort(404)
+    locale = current_locale()
+    title, title_locale = page.translated("title", locale)
+    body, body_locale = page.translated("body", locale)
+    codes = [t.code or t.id for t in page.taxonomy_terms]
+    related = search("", locale=locale, filters={"category": codes}, page_size=6,
+                     with_facets=False) if codes else None
+    return render_template("public/page.html", page=page, title=title, title_locale=title_locale,
+                           body=render_markdown(body), body_locale=body_locale, related=related,
+                           crisis=crisis_lines())
+
+
+def safety():
+    """How to browse more safely, and what the quick exit does and does not do."""
+    return render_template("public/safety.html", crisis=crisis_lines())

@@ -312,6 +312,9 @@ class _SearcherCache:
         self.searcher = searcher
         self.size = searcher.doc_count_all()
         self.facets: dict[str, dict[str, int]] = {}
+        self.terms: dict[tuple[str, str], int] = {}
+        # Whole answers for repeated requests; valid as long as this searcher (index state) is.
+        self.results: dict[Any, SearchResults] = {}
         self.rows: list[dict | None] | None = None
         self.live = self._bitmap(d for d in range(self.size) if not searcher.ixreader.is_deleted(d)) \
             if searcher.ixreader.has_deletions() else (1 << self.size) - 1
@@ -353,6 +356,49 @@ class _SearcherCache:
                     values[term] = self._bitmap(ids) & self.live
             self.facets[fieldname] = values
         return self.facets[fieldname]
+
+    def term_bits(self, fieldname: str, text: str) -> int:
+        """Documents containing a term, as a bitmap (cached for this searcher)."""
+        key = (fieldname, text)
+        bits = self.terms.get(key)
+        if bits is None:
+            reader = self.searcher.ixreader
+            if (fieldname, text) in reader:
+                bits = self._bitmap(self.searcher.postings(fieldname, text).all_ids()) & self.live
+            else:
+                bits = 0
+            if len(self.terms) > 20000:
+                self.terms.clear()
+            self.terms[key] = bits
+        return bits
+
+    def matching(self, query: wq.Query) -> int:
+        """The documents a query built by this module matches, as a bitmap, without scoring."""
+        if isinstance(query, wq.FuzzyTerm):
+            bits = 0
+            reader = self.searcher.ixreader
+            for text in reader.terms_within(query.fieldname, query.text, query.maxdist,
+                                            prefix=query.prefixlength):
+                bits |= self.term_bits(query.fieldname, text)
+            return bits
+        if isinstance(query, wq.Term):
+            return self.term_bits(query.fieldname, query.text)
+        if isinstance(query, wq.And):
+            bits = self.live
+            for sub in query.subqueries:
+                bits &= self.matching(sub)
+                if not bits:
+                    break
+            return bits
+        if isinstance(query, (wq.Or, wq.DisjunctionMax)):
+            bits = 0
+            for sub in query.subqueries:
+                bits |= self.matching(sub)
+            return bits
+        if isinstance(query, wq.AndMaybe):
+            return self.matching(query.a)
+        # Anything else: let Whoosh enumerate (not used by this module's query builders).
+        return self._bitmap(query.docs(self.searcher)) & self.live
 
     def row(self, docnum: int) -> dict:
         if self.rows is None:
@@ -511,15 +557,27 @@ def search(q: str | None = "", *, locale: str = "en",
         log.warning("search index unavailable; answering from the database")
         return database_search(text, locale=locale, filters=wanted, page=page,
                                page_size=page_size)
+    cache = _cache_for(searcher)
+    # Answers change when the index does (a new searcher) and, for opening hours, each minute.
+    key = (text, locale, tuple(sorted((k, tuple(v)) for k, v in wanted.items())), page,
+           page_size, near, lat, lon, radius_km, sort, open_now,
+           now.replace(second=0, microsecond=0), highlight, with_facets)
+    cached = cache.results.get(key)
+    if cached is not None:
+        return cached
     try:
-        return _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lon,
-                             radius_km, sort, open_now, now, highlight, with_facets)
+        results = _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lon,
+                                radius_km, sort, open_now, now, highlight, with_facets)
     except QueryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged index must not take search down
         log.error("search index failed (%s); answering from the database", type(exc).__name__)
         return database_search(text, locale=locale, filters=wanted, page=page,
                                page_size=page_size)
+    if len(cache.results) >= 512:
+        cache.results.clear()
+    cache.results[key] = results
+    return results
 
 
 def _normalise_filters(filters: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
@@ -668,10 +726,10 @@ def _run(searcher, cache: _SearcherCache, query: wq.Query | None, allowed: int,
     if danger:
         # Someone who may be in danger sees crisis lines first, even if not every word matched.
         query = wq.Or([query, wq.Term("flags", "crisis_line", boost=50.0)])
-    candidates = [d for d in query.docs(searcher) if allowed >> d & 1] if filtered \
-        else list(query.docs(searcher))
-    if not candidates:
+    bits = cache.matching(query) & allowed
+    if not bits:
         return [], {}, query
+    candidates = cache.docnums(bits)
     limit = None if top is None else max(1, top)
     results = searcher.search(query, limit=limit, scored=True, terms=False,
                               filter=set(candidates) if filtered else None)
