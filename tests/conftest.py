@@ -182,3 +182,11 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def sqlite_database_url(tmp_path, sqlite_template) -> str:
+    """A migrated, empty SQLite database, for tests about pages rather than storage."""
+    path = tmp_path / "directory.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"

@@ -38,16 +38,6 @@ def neutral_site(app):
     server.server_close()
 
 
-@pytest.fixture(params=["sqlite"])
-def database_url(request, tmp_path, sqlite_template):
-    """Browser tests look at pages, not storage: SQLite only."""
-    import shutil
-
-    path = tmp_path / "directory.db"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
-
-
 def _pages(demo):
     return ["/", "/search", f"/services/{demo['open_site'].id}",
             f"/services/{demo['confidential'].id}", f"/pages/{demo['page'].slug}", "/safety"]

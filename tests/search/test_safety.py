@@ -18,6 +18,12 @@ PATHOLOGICAL = [
 
 
 @pytest.fixture
+def database_url(sqlite_database_url):
+    """Parsing does not depend on the database: SQLite only keeps the fuzzing fast."""
+    return sqlite_database_url
+
+
+@pytest.fixture
 def seeded(app, index):
     make_service(name="Harbour Clinic", description="Testing and counselling for everyone.")
     return app
