@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template
+from flask import Blueprint, Flask, abort, current_app, g, redirect
 
 from .. import i18n
 from . import views
