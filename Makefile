@@ -6,7 +6,7 @@ PORT ?= 5000
 WORKERS ?= 2
 FLASK := $(BIN)/flask --app directory
 
-.PHONY: install install-test run serve test translations bench clean
+.PHONY: install install-test run serve test translations bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ run: install instance/config.py
 	$(FLASK) init
 	$(FLASK) demo --if-empty
 	@if $(FLASK) search --help >/dev/null 2>&1; then $(FLASK) search rebuild; fi
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --access-logformat '"%(m)s %(U)s" %(s)s %(L)ss' wsgi:app
+	PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # Install with test extras, Debian's chromium for browser tests when missing, then pytest.
 test: install-test
@@ -54,6 +54,10 @@ translations: install
 
 bench: install-test
 	$(BIN)/python bench/run.py
+
+# Load test (bounded, 127.0.0.1 only): search and listing pages, 1/2/4 workers, SQLite and PostgreSQL.
+load: install-test
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -51,7 +51,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     search.init_app(app)
     app.register_blueprint(public.bp)
     public.init_app(app)
+    from . import api, widget
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(widget.bp)
     cli.init_app(app)
+    from . import admin
+
+    admin.init_app(app)
+    from . import ops
+
+    ops.init_app(app)
     return app
 
 

@@ -94,7 +94,7 @@ def demo_command(if_empty: bool) -> None:
               help="Drop references to records that are neither in the input nor in the "
                    "directory (each one is reported) instead of refusing the import.")
 def import_command(path: str, publication: str, dry_run: bool, allow_dangling: bool) -> None:
-    """Import HSDS 3.0 JSON from PATH: a file or a folder of files.
+    """Import HSDS 3.0 JSON from PATH (a file or a folder of files) or a CSV datapackage.
 
     A file may hold one object (like service_full.json), a list, an HSDS Page of objects
     (like service_list.json) or tabular JSON. Everything is validated against the HSDS 3.0
@@ -107,7 +107,7 @@ def import_command(path: str, publication: str, dry_run: bool, allow_dangling: b
     if not os.path.exists(path):
         _fail(f"{path}: no such file or folder", 2)
     set_actor(_cli_actor())
-    total = count_items(path)
+    total = count_items(path, current_app.config["HSDS_SCHEMA_DIR"])
     try:
         with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
             report = import_path(path, schema_dir=current_app.config["HSDS_SCHEMA_DIR"],
@@ -136,14 +136,23 @@ def import_command(path: str, publication: str, dry_run: bool, allow_dangling: b
               help="Include addresses and coordinates of confidential locations (backups only: "
                    "keep the files as safe as the database).")
 @click.option("--published-only", is_flag=True, help="Only services the public can see.")
-def export_command(folder: str, include_confidential: bool, published_only: bool) -> None:
-    """Export the directory as HSDS 3.0 JSON files into FOLDER."""
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="HSDS 3.0 JSON files, or the tabular CSV datapackage.")
+def export_command(folder: str, include_confidential: bool, published_only: bool,
+                   fmt: str) -> None:
+    """Export the directory as HSDS 3.0 JSON files (or a CSV datapackage) into FOLDER."""
+    from .exchange.datapackage import export_datapackage
     from .exchange.exporter import export_folder
 
     if os.path.exists(folder) and not os.path.isdir(folder):
         _fail(f"{folder} exists and is not a folder", 2)
-    counts = export_folder(folder, include_confidential=include_confidential,
-                           published_only=published_only)
+    if fmt == "csv":
+        counts = export_datapackage(folder, schema_dir=current_app.config["HSDS_SCHEMA_DIR"],
+                                    include_confidential=include_confidential,
+                                    published_only=published_only)
+    else:
+        counts = export_folder(folder, include_confidential=include_confidential,
+                               published_only=published_only)
     click.echo(f"Exported to {folder}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 

@@ -42,3 +42,13 @@ PROXY_COUNT = 0
 # Rate limits (Flask-Limiter syntax).
 RATELIMIT_API = "120 per minute"
 RATELIMIT_LOGIN = "10 per minute"
+
+# Operations (directory/ops). Logs: JSON lines on stderr ("json") or Python's default ("plain").
+LOG_FORMAT = "json"
+LOG_LEVEL = "INFO"
+# /readyz answers 503 while this index is more than this many change-log rows behind.
+READY_MAX_PENDING = 100
+# `flask search prune-log` keeps change-log rows this many days (replicas down longer rebuild).
+SEARCH_LOG_KEEP_DAYS = 30
+# Folder holding pg_dump/pg_restore; None finds the server's version (Debian) or uses PATH.
+PG_BIN_DIR = None

@@ -37,7 +37,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Frame-Options", "DENY")
+        # A view that names its own frame-ancestors (the widget iframe) decides framing itself.
+        if "frame-ancestors 'none'" in headers["Content-Security-Policy"] or \
+                "frame-ancestors" not in headers["Content-Security-Policy"]:
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
         if request.is_secure:

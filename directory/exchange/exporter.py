@@ -40,6 +40,10 @@ class Serializer:
                 out[column.key] = to_json(value)
         if hasattr(model, "translation_class"):
             out["translations"] = translations_to_json(record)
+            if hidden:
+                out["translations"] = [{k: v for k, v in t.items()
+                                        if k not in CONFIDENTIAL_LOCATION_FIELDS}
+                                       for t in out["translations"]]
         if not nest:
             return out
         for nested in NESTED.get(model, ()):
@@ -63,10 +67,12 @@ class Serializer:
                 sa.select(m.Attribute).where(m.Attribute.link_id == record.id,
                                              m.Attribute.link_entity == ENTITY_NAMES[model])
                 .order_by(m.Attribute.id))]
-            out["metadata"] = [self.record(x, nest=False) for x in self.session.scalars(
-                sa.select(m.Metadata).where(m.Metadata.resource_id == record.id,
-                                            m.Metadata.resource_type == ENTITY_NAMES[model])
-                .order_by(m.Metadata.id))]
+            # Change records of a confidential site could hold its old address or coordinates.
+            out["metadata"] = [] if hidden else [
+                self.record(x, nest=False) for x in self.session.scalars(
+                    sa.select(m.Metadata).where(m.Metadata.resource_id == record.id,
+                                                m.Metadata.resource_type == ENTITY_NAMES[model])
+                    .order_by(m.Metadata.id))]
         return out
 
     def attribute(self, attribute: m.Attribute) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from .. import models as m
 from ..operations.errors import FieldError, ValidationError
 from ..operations.pages import save_page
 from ..operations.records import RecordWriter
+from .datapackage import is_datapackage, read_tables
 from .hsds import MODELS_BY_ENTITY
 from .schema import coerce_tabular, schema_errors
 
@@ -99,11 +100,16 @@ def _read_json(path: str) -> Any:
         raise ImportFileError(f"{path}: {exc.strerror}") from None
 
 
-def collect(path: str) -> tuple[list[ImportItem], list[str], list[FieldError]]:
-    """Read every object under ``path``; return items, skipped notes and file-level errors."""
+def collect(path: str, schema_dir: str | None = None
+            ) -> tuple[list[ImportItem], list[str], list[FieldError]]:
+    """Read every object under ``path`` (JSON, or a CSV datapackage when ``schema_dir`` is
+    given); return items, skipped notes and file-level errors."""
     items: list[ImportItem] = []
     skipped: list[str] = []
     errors: list[FieldError] = []
+    if schema_dir and is_datapackage(path):
+        tables = read_tables(path, schema_dir)
+        return list(_tabular_items(tables, path, skipped, errors)), skipped, errors
     if os.path.isdir(path):
         files = sorted(os.path.join(root, name) for root, _dirs, names in os.walk(path)
                        for name in names if name.endswith(".json"))
@@ -173,7 +179,7 @@ def import_path(path: str, *, schema_dir: str, default_publication: str = "draft
 
     Flushes but does not commit: the caller commits, so a failure leaves the database unchanged.
     """
-    items, skipped, errors = collect(path)
+    items, skipped, errors = collect(path, schema_dir)
     report = ImportReport(skipped=skipped)
     for item in items:
         if item.entity == "page":
@@ -208,9 +214,9 @@ def import_path(path: str, *, schema_dir: str, default_publication: str = "draft
     return report
 
 
-def count_items(path: str) -> int:
+def count_items(path: str, schema_dir: str | None = None) -> int:
     """How many objects an import of ``path`` would apply (for progress bars)."""
-    items, _skipped, _errors = collect(path)
+    items, _skipped, _errors = collect(path, schema_dir)
     return len(items)
 
 

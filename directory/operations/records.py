@@ -24,6 +24,18 @@ WEEKDAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
 FREQUENCIES = {"WEEKLY", "MONTHLY", "DAILY", "YEARLY"}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL_RE = re.compile(r"^(https?|mailto|tel):", re.IGNORECASE)
+# Link fields: a value with a scheme must use a safe one (no javascript:, data:, vbscript:, ...).
+URL_FIELDS = ("url", "website", "uri", "logo", "schedule_link", "term_uri")
+_SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+_INVISIBLE_RE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]+")
+
+
+def unsafe_link(value: str | None) -> bool:
+    """Whether a link uses a scheme other than http, https, mailto or tel."""
+    if not value:
+        return False
+    compact = _INVISIBLE_RE.sub("", value)
+    return bool(_SCHEME_RE.match(compact)) and not URL_RE.match(compact)
 
 ENUMS: dict[tuple[type, str], tuple[str, ...]] = {
     (m.Service, "status"): m.SERVICE_STATUSES,
@@ -222,6 +234,9 @@ class RecordWriter:
                 self._error(f"{path}.text_language",
                             f"unsupported locale {language!r}; use one of "
                             + ", ".join(SUPPORTED_LOCALES))
+        for name in URL_FIELDS:
+            if unsafe_link(getattr(record, name, None)):
+                self._error(f"{path}.{name}", "only http, https, mailto and tel links are allowed")
         email = getattr(record, "email", None) if "email" in data else None
         if email and not EMAIL_RE.match(email):
             self._error(f"{path}.email", f"{email!r} is not an email address")

@@ -29,6 +29,7 @@ from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, folding_analyzer, synonym_groups
 from .documents import Taxonomy, fold
+from ..admin.search_misses import note_zero_results
 from .index import IndexUnavailable
 from .schema import name_field, text_field
 
@@ -564,7 +565,7 @@ def search(q: str | None = "", *, locale: str = "en",
            now.replace(second=0, microsecond=0), highlight, with_facets)
     cached = cache.results.get(key)
     if cached is not None:
-        return cached
+        return note_zero_results(cached)
     try:
         results = _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lon,
                                 radius_km, sort, open_now, now, highlight, with_facets)
@@ -577,7 +578,7 @@ def search(q: str | None = "", *, locale: str = "en",
     if len(cache.results) >= 512:
         cache.results.clear()
     cache.results[key] = results
-    return results
+    return note_zero_results(results)
 
 
 def _normalise_filters(filters: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:

@@ -6,6 +6,11 @@ the database, and records the last sequence applied in the index folder. Applyin
 harmless, so a failed or killed indexer loses nothing: the next sync starts again from the last
 recorded sequence. Sequence numbers allocated by transactions that had not committed yet when a
 sync ran ("gaps") are retried for a while, so on PostgreSQL a slow transaction is not skipped.
+
+The log is pruned (``flask search prune-log``, directory/ops/retention.py) and replaced after a
+restore; both leave the oldest remaining row as a watermark. An index that has not applied every
+row before the watermark, or that was built for another log epoch (an ``epoch`` row written by
+``flask restore``), cannot catch up row by row and is rebuilt instead (``needs_rebuild``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from .index import IndexUnavailable, SearchIndex, get_index
 
 log = logging.getLogger(__name__)
 BATCH = 1000
+EPOCH_ENTITY = "epoch"  # a change-log row written by `flask restore`; applying it is a no-op
 GAP_TTL_SECONDS = 600  # a transaction open longer than this is treated as rolled back
 
 
@@ -39,6 +45,7 @@ class SyncReport:
     deleted: int = 0
     last_seq: int = 0
     errors: list[str] = field(default_factory=list)
+    rebuilt: bool = False
 
 
 def index_for(app: Flask | None = None) -> SearchIndex:
@@ -49,6 +56,44 @@ def index_for(app: Flask | None = None) -> SearchIndex:
 
 def max_seq(session: Session) -> int:
     return session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
+
+
+def log_epoch(session: Session) -> str | None:
+    """The id of the latest restore's ``epoch`` row, or None for a log never restored."""
+    return session.scalar(sa.select(m.SearchChange.entity_id)
+                          .where(m.SearchChange.entity == EPOCH_ENTITY)
+                          .order_by(m.SearchChange.seq.desc()).limit(1))
+
+
+def needs_rebuild(index: SearchIndex, session: Session) -> str | None:
+    """Why the index cannot catch up row by row (it missed pruned rows, or the log was
+    replaced by a restore), or None when it can."""
+    state = index.read_state()
+    oldest = session.scalar(sa.select(sa.func.min(m.SearchChange.seq)))
+    if oldest is None:
+        return None
+    if state.get("epoch") != log_epoch(session):
+        return "the database was restored since this index was built"
+    # Pruning keeps its newest candidate row, so every row below ``oldest`` is gone for good;
+    # an index that stopped before ``oldest - 1`` may have missed some of them.
+    if int(state.get("applied_seq", 0)) < oldest - 1:
+        return "the index is older than the change log's retention"
+    return None
+
+
+def _rebuild_if_needed(app: Flask, index: SearchIndex, session: Session) -> bool:
+    """Rebuild when ``needs_rebuild`` says so (once, when several workers notice together)."""
+    reason = needs_rebuild(index, session)
+    if reason is None:
+        return False
+    with index.rebuild_lock():
+        reason = needs_rebuild(index, session)  # another worker may have rebuilt meanwhile
+    if reason is None:
+        return False
+    session.rollback()  # no read transaction held open through a long rebuild
+    log.warning("search index cannot catch up from the change log (%s); rebuilding it", reason)
+    rebuild(app)
+    return True
 
 
 def apply_services(index: SearchIndex, session: Session, service_ids: list[str],
@@ -80,6 +125,7 @@ def sync_pending(app: Flask | None = None, *, session: Session | None = None,
     try:
         if not index.exists():
             raise IndexUnavailable("no search index yet; run `flask search rebuild`")
+        report.rebuilt = _rebuild_if_needed(app, index, session)
         taxonomy: Taxonomy | None = None
         while True:
             state = index.read_state()
@@ -133,6 +179,7 @@ def rebuild(app: Flask | None = None, *, procs: int = 1,
     index = index_for(app)
     with index.rebuild_lock(), Session(db.engine) as session:
         start_seq = max_seq(session)
+        epoch = log_epoch(session)
         ids = list(session.scalars(sa.select(m.Service.id).where(
             m.Service.publication == "published",
             m.Service.status.in_(m.PUBLIC_STATUSES)).order_by(m.Service.id)))
@@ -150,7 +197,8 @@ def rebuild(app: Flask | None = None, *, procs: int = 1,
                         yield doc
                 session.expunge_all()
 
-        folder = index.build_new(documents(), state={"applied_seq": start_seq, "gaps": {}},
+        folder = index.build_new(documents(), state={"applied_seq": start_seq, "gaps": {},
+                                                            "epoch": epoch},
                                  procs=procs, progress=progress)
         index.swap_in(folder)
     return count
@@ -190,7 +238,8 @@ def catch_up(app: Flask, min_interval: float = 1.0) -> None:
         if not index.exists():
             return
         with Session(db.engine) as session:
-            if max_seq(session) > int(index.read_state().get("applied_seq", 0)) or \
+            # "!=", not ">": after a restore the log may restart below this index's position.
+            if max_seq(session) != int(index.read_state().get("applied_seq", 0)) or \
                     index.read_state().get("gaps"):
                 sync_pending(app, session=session)
     except Exception as exc:  # noqa: BLE001 - never fail a search because sync failed
@@ -223,5 +272,5 @@ def init_app(app: Flask) -> None:
     app.extensions["directory_search"] = True
 
 
-__all__ = ["SyncReport", "apply_services", "catch_up", "ensure_index", "index_for", "rebuild",
-           "sync_pending", "Any"]
+__all__ = ["EPOCH_ENTITY", "SyncReport", "apply_services", "catch_up", "ensure_index",
+           "index_for", "log_epoch", "needs_rebuild", "rebuild", "sync_pending", "Any"]

@@ -1,0 +1,111 @@
+"""The curation back office (Flask-Admin at /admin): staff only, every endpoint checked by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
+
+from ..headers import csp_nonce
+from .access import STAFF, RoleMixin, has_role
+
+# Locales the admin itself is offered in (Flask-Admin ships catalogs for both).
+ADMIN_LOCALES = ("en", "fr")
+
+
+class HomeView(RoleMixin, AdminIndexView):
+    """The admin home page: what needs attention today."""
+
+    roles = STAFF
+
+    @expose("/")
+    def index(self) -> Any:
+        from .dashboards import summary
+
+        return self.render("admin/home.html", summary=summary())
+
+    @expose("/locale", methods=("POST",))
+    def locale(self) -> Any:
+        """Remember the admin's language for this session."""
+        code = request.form.get("locale", "")
+        if code in ADMIN_LOCALES:
+            session["admin_locale"] = code
+        target = request.form.get("next", "")
+        if not target.startswith("/admin") or "//" in target or "\\" in target:
+            target = url_for(".index")
+        return redirect(target)
+
+
+def admin_locale() -> str:
+    """The signed-in admin's chosen locale, else the browser's if the admin speaks it."""
+    chosen = session.get("admin_locale")
+    if chosen in ADMIN_LOCALES:
+        return chosen
+    best = request.accept_languages.best_match(ADMIN_LOCALES)
+    return best or "en"
+
+
+_VIEWS: list[Any] = []
+
+
+def _views() -> list[Any]:
+    """Every view but the home page, built once per process.
+
+    Building a model view scaffolds its forms and filters (about half a second for all of
+    them); the views hold no per-app state beyond the blueprint each ``add_view`` makes, so
+    apps created in the same process (tests, the CLI) share them.
+    """
+    if not _VIEWS:
+        from .dashboards import dashboard_views
+        from .history import HistoryView
+        from .pages import PageAdmin
+        from .transfer import ExportView, ImportView
+        from .views import model_views
+
+        _VIEWS.extend([
+            *model_views(), PageAdmin(), *dashboard_views(),
+            HistoryView(name=_l("History"), endpoint="admin_history", url="history"),
+            ImportView(name=_l("Import"), endpoint="admin_import", url="import",
+                       category=_l("Exchange")),
+            ExportView(name=_l("Export"), endpoint="admin_export", url="export",
+                       category=_l("Exchange")),
+        ])
+    return _VIEWS
+
+
+def init_app(app: Flask) -> None:
+    """Create the back office for ``app``: views, audit actor, locale."""
+    app.config.setdefault("ADMIN_STALE_DAYS", 180)
+    app.config.setdefault("ADMIN_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    app.config.setdefault("FLASK_ADMIN_SWATCH", "default")
+    admin = Admin(name=_l("Support Directory"), url="/admin",
+                  index_view=HomeView(name=_l("Home"), url="/admin"),
+                  theme=Bootstrap4Theme(swatch="default", fluid=True),
+                  csp_nonce_generator=csp_nonce)
+    admin.init_app(app)
+    for view in _views():
+        admin.add_view(view)
+    app.extensions["directory_admin"] = admin
+
+    @app.before_request
+    def _admin_request() -> None:
+        if not request.path.startswith("/admin"):
+            return
+        g.locale = admin_locale()
+        refresh()
+        if has_role(*STAFF):
+            from flask_security import current_user
+
+            from ..extensions import db
+
+            db.session.info["actor"] = current_user.email
+
+    @app.context_processor
+    def _admin_context() -> dict[str, Any]:
+        if not request.path.startswith("/admin"):
+            return {}
+        return {"admin_locales": ADMIN_LOCALES}

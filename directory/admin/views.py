@@ -1,0 +1,446 @@
+"""Model views: listings and everything they own, taxonomy, translations, users, partners, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.form import InlineModelConverter
+from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user
+from markupsafe import Markup, escape
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+
+from .. import models as m
+from .. import operations
+from ..extensions import db
+from ..i18n import SUPPORTED_LOCALES
+from .access import ADMIN, EDITORS, TRANSLATORS, SecureModelView, UTCModelConverter
+from .checks import safe_cell, validate_record
+
+
+def choices(values: Any) -> list[SelectChoice]:
+    """Select options whose label is the stored value."""
+    return [SelectChoice(value, value) for value in values]
+
+
+LOCALE_CHOICES = choices(SUPPORTED_LOCALES)
+RECORDS = _l("Records")
+TRANSLATIONS = _l("Translations")
+PEOPLE = _l("People")
+
+
+class OwnedInline(InlineFormAdmin):
+    """An inline list of rows the parent owns, reached through ``forward`` (no back-reference)."""
+
+    def __init__(self, model: type, forward: str, link: str, **kwargs: Any):
+        self.forward = forward
+        self.link = link
+        super().__init__(model, **kwargs)
+
+
+class OwnedInlineConverter(InlineModelConverter):
+    """Our children have no relationship back to their parent; the link column stands in."""
+
+    model_converter = UTCModelConverter
+
+    def _calculate_mapping_key_pair(self, model: type, info: Any) -> dict[str, str]:
+        if isinstance(info, OwnedInline):
+            return {info.forward: info.link}
+        return super()._calculate_mapping_key_pair(model, info)
+
+
+def translations_inline(model: type) -> OwnedInline:
+    """Inline translation rows for a translatable model."""
+    return OwnedInline(model.translation_class, "translations", "parent_id",
+                       form_columns=("id", "locale", *model.__translated__),
+                       form_overrides={"locale": SelectField},
+                       form_args={"locale": {"choices": LOCALE_CHOICES}})
+
+
+def refresh_translation_digests(record: Any) -> None:
+    """Translation rows edited in this form were made from the current base text."""
+    if not hasattr(record, "translations"):
+        return
+    digest = record.source_digest()
+    session = db.session
+    for row in record.translations:
+        if row in session.new or session.is_modified(row):
+            row.source_digest = digest
+
+
+class RecordAdmin(SecureModelView):
+    """An HSDS record: editors, with translations inline when the record has them."""
+
+    roles = EDITORS
+    menu_category = RECORDS
+    inline_model_form_converter = OwnedInlineConverter
+    # The edit page shows everything; the main records add a details page and CSV export.
+    can_view_details = False
+    can_export = False
+    export_types = ["csv"]
+    column_exclude_list = ("created_at",)
+    form_excluded_columns = ("created_at", "updated_at", "translations")
+    edit_template = "admin/record_edit.html"
+
+    def __init__(self, model: type, **kwargs: Any):
+        if hasattr(model, "translation_class") and self.inline_models is None:
+            self.inline_models = [translations_inline(model)]
+        if "url" in model.__table__.columns:
+            # Flask-Admin reads its return address from a request value called "url".
+            self.form_args = {**(self.form_args or {}),
+                              "url": {**(self.form_args or {}).get("url", {}),
+                                      "name": "link_url"}}
+        if hasattr(model, "text_language"):
+            self.form_overrides = {**(self.form_overrides or {}), "text_language": SelectField}
+            self.form_args = {**(self.form_args or {}),
+                              "text_language": {"choices": LOCALE_CHOICES}}
+        super().__init__(model, **kwargs)
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        refresh_translation_digests(model)
+        super().on_model_change(form, model, is_created)
+        # Rows edited inline (phones, schedules, addresses) follow the same rules.
+        for inline in self.inline_models or ():
+            if isinstance(inline, OwnedInline) and inline.forward != "translations":
+                for child in getattr(model, inline.forward):
+                    validate_record(child)
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        return safe_cell(super().get_export_value(model, name))
+
+
+class ServiceAdmin(RecordAdmin):
+    """Listings: the publication workflow, verification, and what each listing owns."""
+
+    can_view_details = can_export = True
+    menu_category = None
+    column_list = ("name", "organization", "publication", "status", "crisis_line",
+                   "last_verified_at", "verified_by", "updated_at")
+    column_filters = ("publication", "status", "crisis_line", "open_24_7", "text_language",
+                      "last_verified_at", "updated_at", "organization.name")
+    column_searchable_list = ("name", "alternate_name", "description", "email")
+    column_sortable_list = ("name", "publication", "status", "last_verified_at", "updated_at")
+    column_default_sort = ("updated_at", True)
+    column_editable_list = ("status", "crisis_line", "open_24_7")
+    column_choices = {"status": [(s, s) for s in m.SERVICE_STATUSES],
+                      "publication": [(s, s) for s in m.PUBLICATION_STATES]}
+    form_columns = ("name", "alternate_name", "organization", "program", "status",
+                    "text_language", "description", "url", "email", "crisis_line", "open_24_7",
+                    "application_process", "eligibility_description", "fees_description",
+                    "interpretation_services", "wait_time", "alert", "minimum_age",
+                    "maximum_age", "accreditations", "licenses")
+    # Flask-Admin's Select2Field (used by form_choices and inline edit) wants plain pairs.
+    form_choices = {"status": [(s, s) for s in m.SERVICE_STATUSES]}
+    form_ajax_refs = {"organization": {"fields": ("name",), "page_size": 20},
+                      "program": {"fields": ("name",), "page_size": 20}}
+
+    def __init__(self, **kwargs: Any):
+        self.inline_models = [
+            translations_inline(m.Service),
+            OwnedInline(m.Phone, "phones", "service_id",
+                        form_columns=("id", "number", "extension", "type", "description",
+                                      "hours", "text_ok", "voicemail_safe", "tty")),
+            OwnedInline(m.Schedule, "schedules", "service_id",
+                        form_columns=("id", "freq", "byday", "opens_at", "closes_at",
+                                      "timezone_name", "valid_from", "valid_to", "description",
+                                      "notes")),
+            (m.ServiceAtLocation, {"form_columns": ("id", "location", "description")}),
+        ]
+        super().__init__(m.Service, name=_l("Listings"), endpoint="service", **kwargs)
+
+    def _each(self, ids: list[str], apply) -> None:
+        done = 0
+        for service_id in ids:
+            try:
+                apply(service_id)
+                done += 1
+            except (operations.ValidationError, operations.NotFound) as exc:
+                for error in getattr(exc, "errors", [exc]):
+                    flash(str(error), "error")
+        db.session.commit()
+        if done:
+            flash(_("%(count)d listing(s) updated.", count=done), "success")
+
+    @action("submit", _l("Submit for review"))
+    def action_submit(self, ids: list[str]) -> None:
+        self._each(ids, lambda i: operations.submit_service_for_review(i, actor=actor()))
+
+    @action("publish", _l("Publish"), _l("Publish the selected listings?"))
+    def action_publish(self, ids: list[str]) -> None:
+        self._each(ids, lambda i: operations.publish_service(i, actor=actor()))
+
+    @action("unpublish", _l("Back to draft"))
+    def action_unpublish(self, ids: list[str]) -> None:
+        self._each(ids, lambda i: operations.unpublish_service(i, actor=actor()))
+
+    @action("archive", _l("Archive"), _l("Archive the selected listings?"))
+    def action_archive(self, ids: list[str]) -> None:
+        self._each(ids, lambda i: operations.archive_service(i, actor=actor()))
+
+    @action("verify", _l("Mark verified"))
+    def action_verify(self, ids: list[str]) -> None:
+        self._each(ids, lambda i: operations.verify_service(i, verified_by=actor(),
+                                                            actor=actor()))
+
+    @expose("/workflow/", methods=("POST",))
+    def workflow_view(self) -> Any:
+        """One listing's workflow button (publish, archive, verify, ...) from its edit page."""
+        service_id = request.form.get("id", "")
+        name = request.form.get("action", "")
+        handlers = {"submit": self.action_submit, "publish": self.action_publish,
+                    "unpublish": self.action_unpublish, "archive": self.action_archive,
+                    "verify": self.action_verify}
+        if name not in handlers or not m.is_record_id(service_id):
+            flash(_("Unknown action."), "error")
+            return redirect(url_for(".index_view"))
+        handlers[name]([service_id])
+        return redirect(url_for(".edit_view", id=service_id))
+
+
+def actor() -> str:
+    """Who is acting, for the audit trail and ``verified_by``."""
+    return current_user.email
+
+
+class OrganizationAdmin(RecordAdmin):
+    """Organizations, with their translations."""
+
+    can_view_details = can_export = True
+    column_list = ("name", "email", "website", "updated_at")
+    column_searchable_list = ("name", "alternate_name", "description", "email")
+    column_filters = ("text_language", "updated_at")
+    form_excluded_columns = RecordAdmin.form_excluded_columns + ("services",)
+
+
+class LocationAdmin(RecordAdmin):
+    """Locations with their addresses, phones and hours; confidential ones are flagged."""
+
+    can_view_details = can_export = True
+    column_list = ("name", "location_type", "confidential", "public_area", "updated_at")
+    column_searchable_list = ("name", "description", "public_area")
+    column_filters = ("location_type", "confidential", "text_language")
+    form_excluded_columns = RecordAdmin.form_excluded_columns + ("phones", "schedules",
+                                                                  "languages", "addresses",
+                                                                  "accessibility")
+    form_overrides = {"location_type": SelectField}
+    form_args = {"location_type": {"choices": choices(m.LOCATION_TYPES)}}
+
+    def __init__(self, **kwargs: Any):
+        self.inline_models = [
+            translations_inline(m.Location),
+            OwnedInline(m.Address, "addresses", "location_id",
+                        form_columns=("id", "address_1", "address_2", "city", "region",
+                                      "state_province", "postal_code", "country",
+                                      "address_type")),
+            OwnedInline(m.Phone, "phones", "location_id",
+                        form_columns=("id", "number", "type", "hours", "text_ok",
+                                      "voicemail_safe", "tty")),
+            OwnedInline(m.Schedule, "schedules", "location_id",
+                        form_columns=("id", "freq", "byday", "opens_at", "closes_at",
+                                      "timezone_name", "description")),
+        ]
+        super().__init__(m.Location, name=_l("Locations"), **kwargs)
+
+
+class TaxonomyTermAdmin(RecordAdmin):
+    """Categories (taxonomy terms), with their translations."""
+
+    column_list = ("code", "name", "parent_id", "taxonomy")
+    column_searchable_list = ("code", "name", "description")
+    column_filters = ("taxonomy", "parent_id")
+    form_excluded_columns = RecordAdmin.form_excluded_columns + ("taxonomy_detail",)
+
+
+class TranslationAdmin(SecureModelView):
+    """One translation table: translators edit the translated text, never the source record."""
+
+    roles = TRANSLATORS
+    menu_category = TRANSLATIONS
+    can_view_details = False
+    can_export = True
+    export_types = ["csv"]
+    column_filters = ("locale", "parent_id")
+    form_overrides = {"locale": SelectField}
+    form_args = {"locale": {"choices": LOCALE_CHOICES}}
+
+    def __init__(self, model: type, parent: type, **kwargs: Any):
+        self.parent_model = parent
+        fields = parent.__translated__
+        self.column_list = ("parent_id", "locale", fields[0])
+        self.column_searchable_list = fields
+        self.form_columns = ("parent_id", "locale", *fields)
+        self.form_extra_fields = None
+        super().__init__(model, **kwargs)
+
+    def scaffold_form(self):
+        from wtforms import StringField
+        from wtforms.validators import InputRequired
+
+        form_class = super().scaffold_form()
+        form_class.parent_id = StringField(_l("Record id"), validators=[InputRequired()])
+        return form_class
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        if request.method == "GET":
+            form.parent_id.data = request.args.get("parent_id", form.parent_id.data)
+            form.locale.data = request.args.get("locale", form.locale.data)
+        return form
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        with db.session.no_autoflush:
+            self._check_translation(model)
+
+    def _check_translation(self, model: Any) -> None:
+        parent = db.session.get(self.parent_model, model.parent_id)
+        if parent is None:
+            raise operations.ValidationError([operations.FieldError(
+                "parent_id", _("No record with this id."))])
+        duplicate = db.session.scalar(sa.select(type(model).id).where(
+            type(model).parent_id == model.parent_id, type(model).locale == model.locale,
+            type(model).id != (model.id or -1)))
+        if duplicate is not None:
+            raise operations.ValidationError([operations.FieldError(
+                "locale", _("This record already has a translation in that language."))])
+        model.source_digest = parent.source_digest()
+        if isinstance(parent, m.Page) and model.body:
+            from .checks import clean_page_markdown
+
+            model.body = clean_page_markdown(model.body, "body")
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        return safe_cell(super().get_export_value(model, name))
+
+
+class UserAdmin(SecureModelView):
+    """Staff accounts (admins only). Disabling an account ends its sessions at once."""
+
+    roles = ADMIN
+    menu_category = PEOPLE
+    can_create = False  # accounts are created with `flask users create` (it sets the password)
+    column_list = ("email", "active", "roles", "confirmed_at", "create_datetime")
+    column_searchable_list = ("email",)
+    column_filters = ("active",)
+    form_columns = ("email", "active", "roles")
+    column_editable_list = ("active",)
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(m.User, name=_l("Users"), **kwargs)
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        from sqlalchemy import inspect
+
+        state = inspect(model)
+        if state.attrs["active"].history.has_changes() and not model.active:
+            # A new uniquifier invalidates every session and remember cookie of the account.
+            model.fs_uniquifier = m.new_id().replace("-", "")
+        if model.id == current_user.id and (not model.active or not model.has_role("admin")):
+            raise operations.ValidationError([operations.FieldError(
+                "active", _("You cannot disable or demote your own account."))])
+
+    def on_model_delete(self, model: Any) -> None:
+        if model.id == current_user.id:
+            raise operations.ValidationError([operations.FieldError(
+                "user", _("You cannot delete your own account."))])
+
+
+class PartnerAdmin(SecureModelView):
+    """Widget partners (admins only), with the code each one pastes into its site."""
+
+    roles = ADMIN
+    menu_category = PEOPLE
+    column_list = ("name", "key", "active", "allowed_origins", "embed_code")
+    column_searchable_list = ("name", "key", "allowed_origins")
+    column_filters = ("active",)
+    column_details_list = ("name", "key", "active", "allowed_origins", "preset_locale",
+                           "preset_category", "preset_region", "embed_code")
+    form_columns = ("name", "key", "allowed_origins", "preset_locale", "preset_category",
+                    "preset_region", "active")
+    form_overrides = {"preset_locale": SelectField}
+    form_args = {"preset_locale": {"choices": [SelectChoice("", "—")] + LOCALE_CHOICES}}
+    column_labels = {"embed_code": _l("Embed code")}
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(m.Partner, name=_l("Partners"), **kwargs)
+
+    def _embed(self, context: Any, model: Any, name: str) -> Markup:
+        code = (f'<script src="{request.host_url}widget.js" data-partner="{model.key}" '
+                "async></script>")
+        preview = request.host_url + "embed/" + model.key
+        return Markup('<code class="embed-code">{}</code><br><a href="{}" rel="noopener">{}</a>'
+                      ).format(code, preview, _("Preview"))
+
+    column_formatters = {"embed_code": lambda v, c, model, n: v._embed(c, model, n)}
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        import re
+
+        errors = []
+        if not re.fullmatch(r"[A-Za-z0-9_-]{3,64}", model.key or ""):
+            errors.append(operations.FieldError(
+                "key", _("Use 3 to 64 letters, digits, hyphens or underscores.")))
+        for origin in (model.allowed_origins or "").split():
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+                errors.append(operations.FieldError(
+                    "allowed_origins", _("%(origin)s is not an origin like "
+                                         "https://example.org", origin=origin[:60])))
+        model.preset_locale = model.preset_locale or None
+        if errors:
+            raise operations.ValidationError(errors)
+
+
+class AuditLogAdmin(SecureModelView):
+    """The whole audit trail, read-only (admins only)."""
+
+    roles = ADMIN
+    menu_category = PEOPLE
+    can_create = can_edit = can_delete = False
+    can_export = True
+    export_types = ["csv"]
+    column_list = ("created_at", "actor", "entity", "entity_id", "action", "changes")
+    column_filters = ("actor", "entity", "entity_id", "action", "created_at")
+    column_searchable_list = ("actor", "entity_id")
+    column_default_sort = ("id", True)
+    column_formatters = {"entity_id": lambda v, c, model, n: Markup('<a href="{}">{}</a>').format(
+        url_for("admin_history.record", entity=model.entity.removesuffix("_translation"),
+                entity_id=model.entity_id), model.entity_id),
+        "changes": lambda v, c, model, n: escape(", ".join(sorted(model.changes or {})))}
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(m.AuditLog, name=_l("Audit log"), **kwargs)
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        return safe_cell(super().get_export_value(model, name))
+
+
+def model_views() -> list[Any]:
+    """Every model view, in menu order."""
+    views: list[Any] = [
+        ServiceAdmin(),
+        OrganizationAdmin(m.Organization, name=_l("Organizations")),
+        LocationAdmin(),
+        TaxonomyTermAdmin(m.TaxonomyTerm, name=_l("Categories"), category=None),
+    ]
+    for model in (m.Program, m.ServiceAtLocation, m.Phone, m.Schedule, m.Address, m.Contact,
+                  m.ServiceArea, m.Language, m.Accessibility, m.CostOption,
+                  m.RequiredDocument, m.Funding, m.OrganizationIdentifier, m.Url, m.Attribute,
+                  m.Metadata, m.Taxonomy):
+        views.append(RecordAdmin(model, name=model.__tablename__.replace("_", " ").title(),
+                                 endpoint=model.__tablename__))
+    # Translators work on what the public reads most; the smaller records' translations are
+    # edited inline on their record by editors.
+    for parent in (m.Service, m.Organization, m.Location, m.TaxonomyTerm, m.Page, m.Phone,
+                   m.Schedule):
+        model = parent.translation_class
+        views.append(TranslationAdmin(model, parent,
+                                      name=parent.__tablename__.replace("_", " ").title(),
+                                      endpoint=model.__tablename__))
+    views += [UserAdmin(), PartnerAdmin(), AuditLogAdmin()]
+    return views

@@ -1,0 +1,153 @@
+/* Support Directory search widget. One tag on a partner page:
+     <script src="https://DIRECTORY/widget.js" data-partner="KEY" data-locale="fr" async></script>
+   Renders a search box and results inside a Shadow DOM, calls only the directory's API, sets no
+   cookie and no storage, and offers a quick exit that takes the whole tab to a neutral site.
+   Optional attributes: data-category, data-region, data-color (#rrggbb), data-target (element
+   id to render into). No dependencies, no build step. */
+(function () {
+  "use strict";
+  var script = document.currentScript ||
+    document.querySelector("script[data-partner][src*='widget.js']");
+  if (!script || script.getAttribute("data-sd-done")) { return; }
+  script.setAttribute("data-sd-done", "1");
+  var base = new URL(script.src, location.href).origin;
+  var data = script.dataset;
+  var key = data.partner || "";
+  var COLOR = /^#[0-9a-fA-F]{3,8}$/;
+
+  var CSS = ":host{all:initial;display:block;font:16px/1.45 system-ui,sans-serif;color:#1d1d1f}" +
+    "*{box-sizing:border-box}.w{border:1px solid #ccc;border-radius:8px;padding:12px;background:#fff}" +
+    ".top{display:flex;justify-content:space-between;align-items:center;gap:8px;margin-bottom:8px}" +
+    "h2{font-size:1.05em;margin:0}form{display:flex;gap:6px;flex-wrap:wrap}" +
+    "label{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
+    "input{flex:1 1 12em;font:inherit;padding:8px;border:1px solid #888;border-radius:6px}" +
+    "button,.exit{font:inherit;padding:8px 12px;border-radius:6px;border:0;cursor:pointer;" +
+    "background:var(--sd-color,#5b2a86);color:#fff;text-decoration:none}" +
+    ".exit{background:#b00020;font-weight:700}ol{list-style:none;padding:0;margin:8px 0 0}" +
+    "li{padding:8px 0;border-top:1px solid #eee}li a{color:var(--sd-color,#5b2a86);font-weight:600}" +
+    ".m{font-size:.9em;color:#555}.c{display:inline-block;font-size:.8em;background:#fde7e9;" +
+    "color:#8a0015;border-radius:4px;padding:0 4px;margin-left:4px}mark{background:#fff3a0}" +
+    "[role=status]{min-height:1.4em;font-size:.9em;margin-top:6px}" +
+    "a:focus,button:focus,input:focus{outline:3px solid #ffbf47;outline-offset:1px}";
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var name in attrs || {}) { node.setAttribute(name, attrs[name]); }
+    if (text != null) { node.textContent = text; }
+    return node;
+  }
+
+  /* The API's summary is escaped text with <mark> around matches: rebuild it as text nodes. */
+  function summary(html) {
+    var out = document.createDocumentFragment();
+    var entities = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#x27;": "'" };
+    html.split(/(<mark>|<\/mark>)/).reduce(function (marked, part) {
+      if (part === "<mark>") { return true; }
+      if (part === "</mark>") { return false; }
+      var text = part.replace(/&(amp|lt|gt|quot|#x27);/g, function (e) { return entities[e]; });
+      out.appendChild(marked ? el("mark", {}, text) : document.createTextNode(text));
+      return marked;
+    }, false);
+    return out;
+  }
+
+  function start(config) {
+    var host = el("div", { "data-support-directory": "" });
+    var target = data.target && document.getElementById(data.target);
+    if (target) { target.appendChild(host); } else { script.parentNode.insertBefore(host, script.nextSibling); }
+    var root = host.attachShadow({ mode: "open" });
+    if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet) {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.appendChild(el("style", {}, CSS));
+    }
+    var color = data.color || (config.theme && config.theme.color) || "";
+    if (COLOR.test(color)) { host.style.setProperty("--sd-color", color); }
+    var t = config.labels;
+    var locale = config.locale;
+    var box = el("div", { "class": "w", lang: config.html_lang, dir: config.dir });
+    var top = el("div", { "class": "top" });
+    top.appendChild(el("h2", {}, t.title));
+    var exit = el("a", { "class": "exit", href: config.exit_url, target: "_top", rel: "noreferrer" },
+      t.exit);
+    exit.addEventListener("click", function (event) {
+      event.preventDefault();
+      box.hidden = true;
+      try { window.top.location.replace(config.exit_url); } catch (e) { location.replace(config.exit_url); }
+    });
+    top.appendChild(exit);
+    box.appendChild(top);
+    var form = el("form", { role: "search" });
+    var id = "sd-q";
+    form.appendChild(el("label", { "for": id }, t.label));
+    var input = el("input", { id: id, type: "search", name: "q", autocomplete: "off",
+      maxlength: "200", placeholder: t.placeholder });
+    form.appendChild(input);
+    form.appendChild(el("button", { type: "submit" }, t.search));
+    box.appendChild(form);
+    var status = el("div", { role: "status", "aria-live": "polite" });
+    var list = el("ol");
+    box.appendChild(status);
+    box.appendChild(list);
+    root.appendChild(box);
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      status.textContent = t.searching;
+      var body = { q: input.value, locale: locale, per_page: 10, facets: false };
+      if (config.category) { body.category = [config.category]; }
+      if (config.region) { body.region = [config.region]; }
+      fetch(base + "/api/v1/search", {
+        method: "POST", body: JSON.stringify(body), credentials: "omit", cache: "no-store",
+        referrerPolicy: "no-referrer", headers: { "Content-Type": "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (json) { return [response.ok, json]; });
+      }).then(function (pair) {
+        if (!pair[0]) { throw new Error(pair[1].message || t.error); }
+        show(pair[1]);
+      }).catch(function (error) {
+        list.textContent = "";
+        status.textContent = error && error.message ? error.message : t.error;
+      });
+    });
+
+    function show(results) {
+      list.textContent = "";
+      status.textContent = results.total_items ? t.found.replace("%(n)s", results.total_items)
+        : t.none;
+      results.contents.forEach(function (hit) {
+        var item = el("li");
+        var link = el("a", { href: hit.url, target: "_top", rel: "noreferrer", lang: hit.name_locale },
+          hit.name);
+        item.appendChild(link);
+        if (hit.crisis_line) { item.appendChild(el("span", { "class": "c" }, t.crisis)); }
+        var places = (hit.areas || []).concat(hit.cities || []);
+        var meta = [hit.organization].concat(places.slice(0, 2)).filter(Boolean).join(" · ");
+        if (meta) { item.appendChild(el("div", { "class": "m" }, meta)); }
+        var text = el("div", { lang: hit.summary_locale });
+        text.appendChild(summary(hit.summary || ""));
+        item.appendChild(text);
+        if (hit.phone && hit.phone.number) {
+          var phone = el("div", { "class": "m" });
+          phone.appendChild(el("a", { href: "tel:" + hit.phone.number.replace(/[^0-9+]/g, "") },
+            hit.phone.number));
+          item.appendChild(phone);
+        }
+        list.appendChild(item);
+      });
+    }
+  }
+
+  var query = new URLSearchParams();
+  ["locale", "category", "region"].forEach(function (name) {
+    if (data[name]) { query.set(name, data[name]); }
+  });
+  fetch(base + "/widget/config/" + encodeURIComponent(key) + ".json?" + query.toString(), {
+    credentials: "omit", referrerPolicy: "no-referrer"
+  }).then(function (response) {
+    if (!response.ok) { throw new Error("widget refused"); }
+    return response.json();
+  }).then(start).catch(function () { /* unknown partner or origin: show nothing */ });
+}());
