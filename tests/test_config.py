@@ -52,3 +52,12 @@ def test_two_instances_keep_separate_data(tmp_path):
         assert db.session.query(Service).count() == 0
     with apps[0].app_context():
         assert [s.name for s in db.session.query(Service)] == ["Only in A"]
+
+
+def test_trusted_hosts_refuse_other_host_headers(tmp_path):
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                      "TRUSTED_HOSTS": ["directory.example.org"],
+                      "SEARCH_ENSURE_ON_START": False})
+    client = app.test_client()
+    assert client.get("/exit", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/exit", headers={"Host": "directory.example.org"}).status_code == 303
