@@ -144,12 +144,12 @@ def bench_size(size: int, repeat: int, procs: int) -> list[tuple[str, str]]:
             for params in QUERIES:
                 search(**{**params, **extra})
 
-        from directory.search import query as query_module
+        from directory.search import cache as search_cache
 
         def uncached_pass() -> list[float]:
             out = []
             for params in QUERIES:
-                for cache in query_module._caches.values():
+                for cache in search_cache.all_caches():
                     cache.results.clear()  # measure the work, not the answer cache
                 started = time.perf_counter()
                 search(**params)

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -28,6 +29,7 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, folding_analyzer, synonym_groups
+from .cache import SearcherCache, bitmap_to_mask, cache_for
 from .documents import Taxonomy, fold
 from ..admin.search_misses import note_zero_results
 from .index import IndexUnavailable
@@ -305,147 +307,8 @@ def signals_danger(units: list[str]) -> bool:
                                              _CJK.search(w))
 
 
-# -- per-searcher caches ----------------------------------------------------------------------
-class _SearcherCache:
-    """Facet bitmaps and per-document rows for one searcher generation."""
-
-    def __init__(self, searcher: Any):
-        self.searcher = searcher
-        self.size = searcher.doc_count_all()
-        self.facets: dict[str, dict[str, int]] = {}
-        self.terms: dict[tuple[str, str], int] = {}
-        # Whole answers for repeated requests; valid as long as this searcher (index state) is.
-        self.results: dict[Any, SearchResults] = {}
-        self.rows: list[dict | None] | None = None
-        self.live = self._bitmap(d for d in range(self.size) if not searcher.ixreader.is_deleted(d)) \
-            if searcher.ixreader.has_deletions() else (1 << self.size) - 1
-        self.centroids: dict[str, tuple[float, float]] | None = None
-
-    @staticmethod
-    def docnums(bits: int) -> list[int]:
-        """The docnums set in a bitmap, ascending."""
-        out = []
-        base = 0
-        for byte in bits.to_bytes((bits.bit_length() + 7) // 8, "little"):
-            while byte:
-                low = byte & -byte
-                out.append(base + low.bit_length() - 1)
-                byte ^= low
-            base += 8
-        return out
-
-    @staticmethod
-    def _bitmap(docnums: Iterable[int]) -> int:
-        bits = 0
-        buffer = bytearray()
-        for docnum in docnums:
-            byte = docnum >> 3
-            if byte >= len(buffer):
-                buffer.extend(b"\0" * (byte - len(buffer) + 1))
-            buffer[byte] |= 1 << (docnum & 7)
-        bits = int.from_bytes(buffer, "little")
-        return bits
-
-    def facet(self, fieldname: str) -> dict[str, int]:
-        if fieldname not in self.facets:
-            reader = self.searcher.ixreader
-            values = {}
-            if fieldname in reader.indexed_field_names():
-                for raw in reader.lexicon(fieldname):
-                    term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                    ids = self.searcher.postings(fieldname, term).all_ids()
-                    values[term] = self._bitmap(ids) & self.live
-            self.facets[fieldname] = values
-        return self.facets[fieldname]
-
-    def term_bits(self, fieldname: str, text: str) -> int:
-        """Documents containing a term, as a bitmap (cached for this searcher)."""
-        key = (fieldname, text)
-        bits = self.terms.get(key)
-        if bits is None:
-            reader = self.searcher.ixreader
-            if (fieldname, text) in reader:
-                bits = self._bitmap(self.searcher.postings(fieldname, text).all_ids()) & self.live
-            else:
-                bits = 0
-            if len(self.terms) > 20000:
-                self.terms.clear()
-            self.terms[key] = bits
-        return bits
-
-    def matching(self, query: wq.Query) -> int:
-        """The documents a query built by this module matches, as a bitmap, without scoring."""
-        if isinstance(query, wq.FuzzyTerm):
-            bits = 0
-            reader = self.searcher.ixreader
-            for text in reader.terms_within(query.fieldname, query.text, query.maxdist,
-                                            prefix=query.prefixlength):
-                bits |= self.term_bits(query.fieldname, text)
-            return bits
-        if isinstance(query, wq.Term):
-            return self.term_bits(query.fieldname, query.text)
-        if isinstance(query, wq.And):
-            bits = self.live
-            for sub in query.subqueries:
-                bits &= self.matching(sub)
-                if not bits:
-                    break
-            return bits
-        if isinstance(query, (wq.Or, wq.DisjunctionMax)):
-            bits = 0
-            for sub in query.subqueries:
-                bits |= self.matching(sub)
-            return bits
-        if isinstance(query, wq.AndMaybe):
-            return self.matching(query.a)
-        # Anything else: let Whoosh enumerate (not used by this module's query builders).
-        return self._bitmap(query.docs(self.searcher)) & self.live
-
-    def row(self, docnum: int) -> dict:
-        if self.rows is None:
-            self.rows = [None] * self.size
-        cached = self.rows[docnum]
-        if cached is None:
-            cached = self.rows[docnum] = self.searcher.stored_fields(docnum).get("row", {})
-        return cached
-
-    def all_rows(self) -> None:
-        if self.rows is None or any(r is None for r in self.rows):
-            self.rows = [self.searcher.stored_fields(d).get("row", {})
-                         if not self.searcher.ixreader.is_deleted(d) else {}
-                         for d in range(self.size)]
-
-    def place(self, name: str) -> tuple[float, float] | None:
-        """Centroid of the public coordinates of listings in a city or postal area."""
-        if self.centroids is None:
-            self.all_rows()
-            sums: dict[str, list[float]] = {}
-            for row in self.rows or []:
-                keys = {fold(c) for c in row.get("cities", [])}
-                keys |= {p.lower() for p in row.get("postal", [])}
-                for lat, lon in row.get("points", []):
-                    for key in keys:
-                        acc = sums.setdefault(key, [0.0, 0.0, 0])
-                        acc[0] += lat
-                        acc[1] += lon
-                        acc[2] += 1
-            self.centroids = {k: (v[0] / v[2], v[1] / v[2]) for k, v in sums.items()}
-        key = fold(name)
-        compact = key.replace(" ", "")
-        return (self.centroids.get(key) or self.centroids.get(compact[:3])
-                if compact else None)
-
-
-_caches: dict[int, _SearcherCache] = {}
-
-
-def _cache_for(searcher: Any) -> _SearcherCache:
-    key = id(searcher)
-    cache = _caches.get(key)
-    if cache is None or cache.searcher is not searcher:
-        _caches.clear()  # one live searcher per process; drop the old generation
-        cache = _caches[key] = _SearcherCache(searcher)
-    return cache
+# -- per-searcher caches: see cache.py ----------------------------------------------------------
+_cache_for = cache_for
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -628,6 +491,14 @@ def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lo
             term = taxonomy.resolve(value) if key == "category" else value
             union |= bitmaps.get(term or "", 0)
         allowed &= union
+    allowed_mask = bitmap_to_mask(allowed, cache.size)
+    # Location and hours filters narrow the candidates before anything is ranked.
+    distances = cache.distances(origin) if origin is not None else None
+    if radius_km and distances is not None:
+        allowed_mask &= distances <= radius_km
+    if open_now:
+        open_mask, _stated = cache.open_now(now)
+        allowed_mask &= open_mask
 
     danger = signals_danger(units)
     results = SearchResults(query=text, locale=locale, total=0, page=page, page_size=page_size,
@@ -636,54 +507,38 @@ def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lo
     text_query = build_text_query(units, locale, labels=labels) if units else None
     if units and text_query is None:
         units = []  # nothing searchable (only stop words or punctuation): browse instead
-    # Location and hours filters and non-relevance sorts need every candidate in order.
-    top = None if (radius_km or open_now or sort != "relevance") else page * page_size
-    matched, scores, query_used = _run(searcher, cache, text_query, allowed, danger, top)
-    if units and not matched:
+    scores = _run(cache, text_query, allowed_mask, danger)
+    if units and not len(scores[0]):
         relaxed = build_text_query(units, locale, require_all=False, labels=labels)
         if relaxed is not None and len(units) > 1:
-            matched, scores, query_used = _run(searcher, cache, relaxed, allowed, danger, top)
-            results.relaxed = bool(matched)
-        if not matched:
+            scores = _run(cache, relaxed, allowed_mask, danger)
+            results.relaxed = bool(len(scores[0]))
+        if not len(scores[0]):
             fuzzy = build_fuzzy_query(units)
             if fuzzy is not None:
-                matched, scores, query_used = _run(searcher, cache, fuzzy, allowed, danger, top)
-                results.fuzzy = bool(matched)
+                scores = _run(cache, fuzzy, allowed_mask, danger)
+                results.fuzzy = bool(len(scores[0]))
         results.suggestion = _suggest(searcher, units)
+    matched, matched_scores = scores
 
-    # Location and hours filters need each candidate's row.
-    distances: dict[int, float] = {}
-    if origin is not None:
-        for docnum in matched:
-            points = cache.row(docnum).get("points") or []
-            if points:
-                distances[docnum] = min(haversine_km(origin, tuple(p)) for p in points)
-        if radius_km:
-            matched = [d for d in matched if distances.get(d, math.inf) <= radius_km]
-    open_flags: dict[int, bool | None] = {}
-    if open_now:
-        kept = []
-        for docnum in matched:
-            state = is_open(cache.row(docnum), now)
-            open_flags[docnum] = state
-            if state:
-                kept.append(docnum)
-        matched = kept
-
+    # Order: relevance (best first, then index order), distance, or name.
     if sort == "distance":
-        matched.sort(key=lambda d: (distances.get(d, math.inf), -scores.get(d, 0.0)))
+        order = np.lexsort((matched, -matched_scores, distances[matched]))
     elif sort == "name":
-        matched.sort(key=lambda d: _pick(cache.row(d).get("name", {}), locale)[0].casefold())
-    # relevance: `_run` returned docnums best first already.
-
+        keys = [_pick(cache.row(int(d)).get("name", {}), locale)[0].casefold() for d in matched]
+        order = np.array(sorted(range(len(matched)), key=keys.__getitem__), dtype=np.int64)
+    else:
+        order = _best_first(matched, matched_scores, page * page_size)
     results.total = len(matched)
     if with_facets:
         results.facets = _facets(cache, taxonomy, matched, wanted, locale)
     start = (page - 1) * page_size
-    page_docs = matched[start:start + page_size]
+    page_order = order[start:start + page_size]
     highlight_terms = _highlight_terms(units, locale) if highlight and units else set()
     analyzer = analyzer_for(locale)
-    for docnum in page_docs:
+    open_states, stated = cache.open_now(now) if open_now else (None, None)
+    for position in page_order:
+        docnum = int(matched[position])
         row = cache.row(docnum)
         name, name_locale = _pick(row.get("name", {}), locale, row.get("text_language", "en"))
         description, description_locale = _pick(row.get("description", {}), locale,
@@ -694,9 +549,11 @@ def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lo
                            analyzer if description_locale == locale
                            else analyzer_for(description_locale)
                            if description_locale in SUPPORTED_LOCALES else analyzer)
-        state = open_flags.get(docnum) if open_now else is_open(row, now)
+        state = (bool(open_states[docnum]) if stated[docnum] else None) if open_now \
+            else is_open(row, now)
         organization = _pick(row.get("organization", {}), locale)[0] or None
         areas = row.get("areas", {})
+        distance = float(distances[docnum]) if distances is not None else math.inf
         results.hits.append(Hit(
             id=row["id"], name=name, name_locale=name_locale, summary=summary,
             summary_locale=description_locale, organization=organization,
@@ -704,45 +561,44 @@ def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lo
             areas=[_pick(areas, locale)[0]] if areas else [],
             crisis_line=row.get("crisis_line", False), open_24_7=row.get("open_24_7", False),
             open_now=state,
-            distance_km=round(distances[docnum], 1) if docnum in distances else None,
-            phone=row.get("phone"), score=round(scores.get(docnum, 0.0), 4),
+            distance_km=round(distance, 1) if distance != math.inf else None,
+            phone=row.get("phone"), score=round(float(matched_scores[position]), 4),
             terms=row.get("terms", []), languages=row.get("languages", []),
             last_verified_at=row.get("last_verified_at")))
     return results
 
 
-def _run(searcher, cache: _SearcherCache, query: wq.Query | None, allowed: int,
-         danger: bool, top: int | None) -> tuple[list[int], dict[int, float], wq.Query | None]:
-    """Matching docnums (the best ``top`` first, in order; the rest after) and their scores.
+def _best_first(matched: np.ndarray, scores: np.ndarray, need: int) -> np.ndarray:
+    """Positions of the ``need`` best matches: highest score first, ties in index order."""
+    negated = -scores
+    if len(matched) <= max(1000, 4 * need):
+        return np.lexsort((matched, negated))
+    kth = np.partition(negated, need - 1)[need - 1]
+    chosen = np.concatenate([np.flatnonzero(negated < kth), np.flatnonzero(negated == kth)])
+    return chosen[np.lexsort((matched[chosen], negated[chosen]))][:need]
 
-    Only the page being shown needs scoring in order; counting and facets need just the set,
-    which Whoosh gives without scoring.
-    """
-    filtered = allowed != cache.live
+
+def _run(cache: SearcherCache, query: wq.Query | None,
+         allowed: np.ndarray, danger: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(matching docnums ascending, their scores). Browsing scores crisis lines above the rest."""
     if query is None:
-        # Browsing: crisis lines first, then index order.
-        crisis = cache.facet("flags").get("crisis_line", 0) & allowed
-        rest = allowed & ~crisis
-        return cache.docnums(crisis) + cache.docnums(rest), {}, None
+        crisis = bitmap_to_mask(cache.facet("flags").get("crisis_line", 0), cache.size)
+        matched = np.flatnonzero(allowed)
+        return matched, crisis[matched].astype(np.float64)
     if danger:
         # Someone who may be in danger sees crisis lines first, even if not every word matched.
         query = wq.Or([query, wq.Term("flags", "crisis_line", boost=50.0)])
-    bits = cache.matching(query) & allowed
-    if not bits:
-        return [], {}, query
-    candidates = cache.docnums(bits)
-    limit = None if top is None else max(1, top)
-    results = searcher.search(query, limit=limit, scored=True, terms=False,
-                              filter=set(candidates) if filtered else None)
-    scores = {docnum: score for score, docnum in results.top_n}
-    ordered = [docnum for _score, docnum in results.top_n]
-    ordered += [d for d in candidates if d not in scores]
-    return ordered, scores, query
+    scores = cache.scores(query.normalize())  # as Whoosh scores it (duplicates merged)
+    matched = np.flatnonzero((scores > 0) & allowed)
+    return matched, scores[matched]
 
 
-def _facets(cache: _SearcherCache, taxonomy: Taxonomy, matched: list[int],
+def _facets(cache: SearcherCache, taxonomy: Taxonomy, matched: np.ndarray,
             wanted: dict[str, list[str]], locale: str) -> dict[str, list[FacetValue]]:
-    matched_bits = cache._bitmap(matched)
+    mask = np.zeros(cache.size, dtype=bool)
+    mask[matched] = True
+    matched_bits = int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little") \
+        if cache.size else 0
     out: dict[str, list[FacetValue]] = {}
     groups: dict[str, list[FacetValue]] = {"category": [], "population": [], "feature": []}
     selected_terms = {taxonomy.resolve(v) for v in wanted.get("category", [])}

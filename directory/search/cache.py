@@ -1,0 +1,483 @@
+"""What ``search()`` keeps between queries: per-segment data and per-generation views.
+
+Whoosh segments never change once written: an edit adds a small segment and marks the old
+document deleted in its segment. Everything derived from a segment (posting lists, field
+lengths, facet bitmaps, stored rows, coordinates, opening hours) is therefore cached per
+segment and survives index changes; a new searcher generation only recomputes the live-document
+mask and the docnum offsets. So the first query after an edit does not pay for the whole index
+again, which matters at 100k listings.
+
+Scoring is Whoosh's BM25F (same B, K1, idf and average field lengths as ``whoosh.scoring``),
+computed with numpy over whole posting lists instead of Whoosh's per-posting matcher walk: a
+query is evaluated to a dense score array whose positive entries are exactly its matches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length
+
+from .documents import fold
+
+B = 0.75
+K1 = 1.2
+LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
+# Segments whose derived data is kept (more than any live index has at once).
+MAX_SEGMENTS = 64
+# Posting lists kept per segment before that segment's posting cache is emptied.
+MAX_POSTING_BYTES = 64 * 1024 * 1024
+
+
+def bitmap_to_mask(bits: int, size: int) -> np.ndarray:
+    """A Python-int bitmap (bit n = docnum n) as a boolean array of ``size``."""
+    if size == 0:
+        return np.zeros(0, dtype=bool)
+    raw = np.frombuffer(bits.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little", count=size).view(bool)
+
+
+def mask_to_bitmap(mask: np.ndarray) -> int:
+    if not len(mask):
+        return 0
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+def ids_to_bitmap(ids: np.ndarray, size: int) -> int:
+    mask = np.zeros(size, dtype=bool)
+    mask[ids] = True
+    return mask_to_bitmap(mask)
+
+
+class SegmentData:
+    """Data derived from one immutable segment; docnums here are local to the segment."""
+
+    def __init__(self, reader: Any):
+        self.reader = reader  # replaced by the newest reader on the same segment
+        self.size = reader.doc_count_all()
+        self.postings: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self.posting_bytes = 0
+        self.lengths: dict[str, np.ndarray] = {}
+        self.facets: dict[str, dict[str, int]] = {}
+        self.rows: list[dict | None] = [None] * self.size
+        self.loaded = False
+        self.geo: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.hours: dict[str, np.ndarray] | None = None
+        self.lock = threading.Lock()
+
+    # -- terms ------------------------------------------------------------------------------
+    def posting(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(local docnums, term frequencies) of a term in this segment."""
+        key = (fieldname, text)
+        found = self.postings.get(key)
+        if found is not None:
+            return found
+        reader = self.reader
+        if key not in reader:
+            found = (_EMPTY_IDS, _EMPTY_WEIGHTS)
+        else:
+            ids: list[int] = []
+            weights: list[float] = []
+            matcher = reader.postings(fieldname, text)
+            if isinstance(matcher, whoosh3.W3LeafMatcher):
+                # Block by block: each block's ids and weights are decoded as arrays at once.
+                while matcher.is_active():
+                    matcher._read_ids()
+                    matcher._read_weights()
+                    ids.extend(matcher._ids)
+                    weights.extend(matcher._weights)
+                    matcher._next_block()
+            else:  # another codec: the generic matcher interface
+                while matcher.is_active():
+                    ids.append(matcher.id())
+                    weights.append(matcher.weight())
+                    matcher.next()
+            found = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64))
+        if self.posting_bytes > MAX_POSTING_BYTES:
+            self.postings.clear()
+            self.posting_bytes = 0
+        self.postings[key] = found
+        self.posting_bytes += found[0].nbytes + found[1].nbytes + 100
+        return found
+
+    def field_lengths(self, fieldname: str) -> np.ndarray:
+        """Every document's length in ``fieldname`` (Whoosh stores it as one byte per doc)."""
+        found = self.lengths.get(fieldname)
+        if found is None:
+            found = np.zeros(self.size, dtype=np.float64)
+            perdoc = getattr(self.reader, "_perdoc", None)
+            column = None
+            if isinstance(perdoc, whoosh3.W3PerDocReader):
+                column = perdoc._cached_reader(whoosh3._lenfield(fieldname),
+                                               whoosh3.LENGTHS_COLUMN)
+            if column is not None and hasattr(column, "_basepos"):
+                count = min(column._count, self.size)
+                raw = column._dbfile.get(column._basepos, count)
+                found[:count] = LENGTHS[np.frombuffer(raw, dtype=np.uint8)]
+            elif column is not None or perdoc is None:
+                for docnum in range(self.size):
+                    found[docnum] = self.reader.doc_field_length(docnum, fieldname, 0) or 0
+            self.lengths[fieldname] = found
+        return found
+
+    def facet(self, fieldname: str) -> dict[str, int]:
+        """Facet value -> local bitmap of the documents carrying it."""
+        found = self.facets.get(fieldname)
+        if found is None:
+            found = {}
+            reader = self.reader
+            if fieldname in reader.indexed_field_names():
+                for raw in reader.lexicon(fieldname):
+                    value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                    ids, _weights = self.posting(fieldname, value)
+                    found[value] = ids_to_bitmap(ids, self.size)
+            self.facets[fieldname] = found
+        return found
+
+    # -- stored rows ------------------------------------------------------------------------
+    def row(self, docnum: int) -> dict:
+        found = self.rows[docnum]
+        if found is None:
+            found = self.rows[docnum] = self.reader.stored_fields(docnum).get("row", {})
+        return found
+
+    def load_rows(self) -> None:
+        if not self.loaded:
+            with self.lock:
+                if not self.loaded:
+                    for docnum in range(self.size):
+                        self.row(docnum)
+                    self.loaded = True
+
+    def points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(local docnum, latitude, longitude) of every public point, in radians."""
+        if self.geo is None:
+            self.load_rows()
+            docs, lats, lons = [], [], []
+            for docnum, row in enumerate(self.rows):
+                for lat, lon in (row or {}).get("points") or []:
+                    docs.append(docnum)
+                    lats.append(lat)
+                    lons.append(lon)
+            self.geo = (np.asarray(docs, dtype=np.int64),
+                        np.radians(np.asarray(lats, dtype=np.float64)),
+                        np.radians(np.asarray(lons, dtype=np.float64)))
+        return self.geo
+
+    def schedules(self) -> dict[str, Any]:
+        """Opening hours as arrays, one entry per (document, schedule row)."""
+        if self.hours is None:
+            self.load_rows()
+            always = np.zeros(self.size, dtype=bool)
+            stated = np.zeros(self.size, dtype=bool)
+            docs, days, opens, closes, zones, starts, ends = [], [], [], [], [], [], []
+            zone_index: dict[str, int] = {}
+            for docnum, row in enumerate(self.rows):
+                row = row or {}
+                if row.get("open_24_7"):
+                    always[docnum] = True
+                for entry in row.get("schedules") or []:
+                    stated[docnum] = True
+                    weekdays, opening, closing, zone, valid_from, valid_to = entry
+                    docs.append(docnum)
+                    days.append(sum(1 << d for d in weekdays if 0 <= d < 7))
+                    opens.append(opening)
+                    closes.append(closing)
+                    zones.append(zone_index.setdefault(zone, len(zone_index)))
+                    starts.append(date.fromisoformat(valid_from).toordinal()
+                                  if valid_from else 0)
+                    ends.append(date.fromisoformat(valid_to).toordinal()
+                                if valid_to else 10**7)
+            self.hours = {
+                "always": always, "stated": stated,
+                "docs": np.asarray(docs, dtype=np.int64),
+                "days": np.asarray(days, dtype=np.int64),
+                "opens": np.asarray(opens, dtype=np.int64),
+                "closes": np.asarray(closes, dtype=np.int64),
+                "zones": np.asarray(zones, dtype=np.int64),
+                "zone_names": list(zone_index),
+                "starts": np.asarray(starts, dtype=np.int64),
+                "ends": np.asarray(ends, dtype=np.int64),
+            }
+        return self.hours
+
+
+_segments: OrderedDict[tuple[str, str, int], SegmentData] = OrderedDict()
+_segments_lock = threading.Lock()
+
+
+def _segment_data(reader: Any, place: str) -> SegmentData:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    if segment is None:
+        return SegmentData(reader)
+    # Within one index folder a segment id names immutable data: a rebuild writes a new folder
+    # and a merge writes a new segment under a new (random) id.
+    key = (place, segment.segment_id(), reader.doc_count_all())
+    with _segments_lock:
+        data = _segments.get(key)
+        if data is None:
+            data = _segments[key] = SegmentData(reader)
+        else:
+            data.reader = reader
+            _segments.move_to_end(key)
+        while len(_segments) > MAX_SEGMENTS:
+            _segments.popitem(last=False)
+    return data
+
+
+class SearcherCache:
+    """One searcher generation: its segments at their docnum offsets, and what depends on
+    deletions or global statistics (live mask, facet bitmaps, answers)."""
+
+    def __init__(self, searcher: Any):
+        self.searcher = searcher
+        reader = searcher.ixreader
+        self.size = reader.doc_count_all()
+        self.parts: list[tuple[SegmentData, int]] = []
+        live = np.ones(self.size, dtype=bool)
+        storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+        place = str(getattr(storage, "folder", None) or id(storage))
+        if self.size:
+            for leaf, offset in reader.leaf_readers():
+                self.parts.append((_segment_data(leaf, place), offset))
+                if leaf.has_deletions():
+                    deleted = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
+                    live[deleted + offset] = False
+        self.offsets = [offset for _data, offset in self.parts]
+        self.live_mask = live
+        self.live = mask_to_bitmap(live)
+        self.facets: dict[str, dict[str, int]] = {}
+        self.results: dict[Any, Any] = {}  # whole answers to repeated requests
+        self.centroids: dict[str, tuple[float, float]] | None = None
+        self.open_cache: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+        self.idf: dict[tuple[str, str], float] = {}
+        self.avg_lengths: dict[str, float] = {}
+
+    # -- layout -----------------------------------------------------------------------------
+    def _locate(self, docnum: int) -> tuple[SegmentData, int]:
+        index = bisect.bisect_right(self.offsets, docnum) - 1
+        data, offset = self.parts[index]
+        return data, docnum - offset
+
+    def row(self, docnum: int) -> dict:
+        data, local = self._locate(docnum)
+        return data.row(local)
+
+    # -- facets and filters -------------------------------------------------------------------
+    def facet(self, fieldname: str) -> dict[str, int]:
+        found = self.facets.get(fieldname)
+        if found is None:
+            found = {}
+            for data, offset in self.parts:
+                for value, bits in data.facet(fieldname).items():
+                    found[value] = found.get(value, 0) | (bits << offset)
+            live = self.live
+            found = {value: bits & live for value, bits in found.items()}
+            self.facets[fieldname] = found
+        return found
+
+    @staticmethod
+    def docnums(bits: int, size: int) -> np.ndarray:
+        return np.flatnonzero(bitmap_to_mask(bits, size))
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _idf(self, fieldname: str, text: str) -> float:
+        key = (fieldname, text)
+        found = self.idf.get(key)
+        if found is None:
+            found = self.idf[key] = self.searcher.idf(fieldname, text)
+        return found
+
+    def _term_scores(self, fieldname: str, text: str, boost: float) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.float64)
+        schema = self.searcher.schema
+        scorable = fieldname in schema and schema[fieldname].scorable
+        if scorable:
+            idf = self._idf(fieldname, text)
+            avg = self.avg_lengths.get(fieldname)
+            if avg is None:
+                avg = self.avg_lengths[fieldname] = \
+                    self.searcher.avg_field_length(fieldname) or 1.0
+        for data, offset in self.parts:
+            ids, weights = data.posting(fieldname, text)
+            if not len(ids):
+                continue
+            if scorable:
+                lengths = data.field_lengths(fieldname)[ids]
+                scores = idf * ((weights * (K1 + 1)) /
+                                (weights + K1 * ((1 - B) + B * lengths / avg)))
+            else:
+                scores = weights
+            out[ids + offset] = scores * boost
+        return out
+
+    def scores(self, query: wq.Query, boost: float = 1.0) -> np.ndarray:
+        """Dense BM25F scores of a query built by ``search.query``; > 0 exactly where it matches.
+
+        Sums like Whoosh: a Term scores its BM25F weight times the boosts above it, an Or the sum
+        of its matching parts (with Whoosh's coordination bonus when it has a ``scale``), an
+        And the sum of its parts where all of them match.
+        """
+        boost = boost * query.boost
+        if isinstance(query, wq.FuzzyTerm):
+            out = np.zeros(self.size, dtype=np.float64)
+            reader = self.searcher.ixreader
+            for text in reader.terms_within(query.fieldname, query.text, query.maxdist,
+                                            prefix=query.prefixlength):
+                out += self._term_scores(query.fieldname, text, boost)
+            return out
+        if isinstance(query, wq.Term):
+            return self._term_scores(query.fieldname, query.text, boost)
+        if isinstance(query, wq.And):
+            total = np.zeros(self.size, dtype=np.float64)
+            every = np.ones(self.size, dtype=bool)
+            for sub in query.subqueries:
+                part = self.scores(sub, boost)
+                every &= part > 0
+                if not every.any():
+                    return np.zeros(self.size, dtype=np.float64)
+                total += part
+            return np.where(every, total, np.float64(0))
+        if isinstance(query, (wq.Or, wq.DisjunctionMax)):
+            total = np.zeros(self.size, dtype=np.float64)
+            matched = np.zeros(self.size, dtype=np.int32)
+            for sub in query.subqueries:
+                part = self.scores(sub, boost)
+                total += part
+                matched += part > 0
+            scale = getattr(query, "scale", None)
+            if scale and query.subqueries:
+                fraction = matched / len(query.subqueries)
+                total *= (1 - scale) + scale * fraction
+            return total
+        raise TypeError(f"unsupported query type {type(query).__name__}")
+
+    # -- places and hours ---------------------------------------------------------------------
+    def distances(self, origin: tuple[float, float]) -> np.ndarray:
+        """Kilometres from ``origin`` to each document's nearest public point (inf: none)."""
+        out = np.full(self.size, np.inf)
+        lat1, lon1 = math.radians(origin[0]), math.radians(origin[1])
+        for data, offset in self.parts:
+            docs, lats, lons = data.points()
+            if not len(docs):
+                continue
+            h = (np.sin((lats - lat1) / 2) ** 2
+                 + math.cos(lat1) * np.cos(lats) * np.sin((lons - lon1) / 2) ** 2)
+            km = 6371.0 * 2 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+            np.minimum.at(out, docs + offset, km)
+        return out
+
+    def open_now(self, now: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """(open, stated) per document at ``now``: stated is False where no hours are given.
+
+        Same rules as ``query.is_open``: 24/7 listings are open; a schedule row applies within
+        its validity dates, on its weekdays, from opening to closing time in its own time zone;
+        a row closing at or before it opens runs past midnight into the next day.
+        """
+        key = now.replace(second=0, microsecond=0)
+        found = self.open_cache.get(key)
+        if found is not None:
+            return found
+        is_open = np.zeros(self.size, dtype=bool)
+        stated = np.zeros(self.size, dtype=bool)
+        for data, offset in self.parts:
+            hours = data.schedules()
+            span = slice(offset, offset + data.size)
+            stated[span] = hours["stated"] | hours["always"]
+            local_open = hours["always"].copy()
+            if len(hours["docs"]):
+                weekday = np.zeros(len(hours["zone_names"]), dtype=np.int64)
+                minute = np.zeros(len(hours["zone_names"]), dtype=np.int64)
+                today = np.zeros(len(hours["zone_names"]), dtype=np.int64)
+                known = np.zeros(len(hours["zone_names"]), dtype=bool)
+                for index, name in enumerate(hours["zone_names"]):
+                    try:
+                        local = now.astimezone(ZoneInfo(name))
+                    except Exception:  # noqa: BLE001 - an unknown zone: that row never applies
+                        continue
+                    known[index] = True
+                    weekday[index] = local.weekday()
+                    minute[index] = local.hour * 60 + local.minute
+                    today[index] = local.date().toordinal()
+                zones = hours["zones"]
+                day, mins, ordinal = weekday[zones], minute[zones], today[zones]
+                valid = known[zones] & (hours["starts"] <= ordinal) & (ordinal <= hours["ends"])
+                on_today = (hours["days"] >> day) & 1 == 1
+                on_yesterday = (hours["days"] >> ((day - 1) % 7)) & 1 == 1
+                opens, closes = hours["opens"], hours["closes"]
+                same_day = closes > opens
+                hit = np.where(same_day, on_today & (opens <= mins) & (mins < closes),
+                               (on_today & (mins >= opens)) | (on_yesterday & (mins < closes)))
+                local_open[hours["docs"][valid & hit]] = True
+            is_open[span] = local_open
+        found = (is_open, stated)
+        if len(self.open_cache) > 4:
+            self.open_cache.clear()
+        self.open_cache[key] = found
+        return found
+
+    def place(self, name: str) -> tuple[float, float] | None:
+        """Centroid of the public coordinates of listings in a city or postal area."""
+        if self.centroids is None:
+            sums: dict[str, list[float]] = {}
+            for data, offset in self.parts:
+                data.load_rows()
+                for local, row in enumerate(data.rows):
+                    if not self.live_mask[offset + local]:
+                        continue
+                    row = row or {}
+                    keys = {fold(c) for c in row.get("cities", [])}
+                    keys |= {p.lower() for p in row.get("postal", [])}
+                    for lat, lon in row.get("points", []):
+                        for key in keys:
+                            acc = sums.setdefault(key, [0.0, 0.0, 0])
+                            acc[0] += lat
+                            acc[1] += lon
+                            acc[2] += 1
+            self.centroids = {k: (v[0] / v[2], v[1] / v[2]) for k, v in sums.items()}
+        key = fold(name)
+        compact = key.replace(" ", "")
+        return (self.centroids.get(key) or self.centroids.get(compact[:3])
+                if compact else None)
+
+
+_generations: dict[int, SearcherCache] = {}
+_generations_lock = threading.Lock()
+
+
+def cache_for(searcher: Any) -> SearcherCache:
+    """The cache of this searcher generation (one live generation per process)."""
+    key = id(searcher)
+    cache = _generations.get(key)
+    if cache is None or cache.searcher is not searcher:
+        with _generations_lock:
+            cache = _generations.get(key)
+            if cache is None or cache.searcher is not searcher:
+                fresh = SearcherCache(searcher)
+                _generations.clear()
+                _generations[key] = cache = fresh
+    return cache
+
+
+def clear() -> None:
+    """Forget every cached segment and generation (tests; memory pressure)."""
+    with _segments_lock:
+        _segments.clear()
+    with _generations_lock:
+        _generations.clear()
+
+
+def all_caches() -> Iterable[SearcherCache]:
+    return list(_generations.values())

@@ -1,0 +1,162 @@
+"""search.cache: numpy matching and scoring agree with Whoosh, vectorised hours and distances agree with the
+per-row rules, and per-segment data survives an edit without showing deleted versions."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from searchdata import ids, listing
+from whoosh import query as wq
+from whoosh.filedb.filestore import RamStorage
+
+from directory import operations
+from directory.extensions import db
+from directory.search import cache as search_cache
+from directory.search import sync
+from directory.search.query import (_labels, _taxonomy, build_fuzzy_query, build_text_query,
+                                    haversine_km, is_open, search, split_units)
+from directory.search.schema import build_schema
+
+
+QUERIES = [("women leaving abuse", "en"), ("STI testing", "en"), ("sti test", "en"),
+           ("dépistage VIH", "fr"), ("maison hébergement", "fr"), ("clinic vancouver", "en"),
+           ("safe place", "en"), ("hiv", "es")]
+
+
+def corpus():
+    listing("Maple Transition House", "A safe place to stay for women and children leaving "
+            "abuse. Safe, confidential, open to all women.", terms=["transition-house"])
+    listing("Harbour Safe House", "Emergency shelter for women leaving abuse.",
+            terms=["transition-house"], city="Victoria")
+    listing("Youth Sexual Health Clinic", "STI testing, HIV testing and birth control for "
+            "youth. Walk in or book.", terms=["sti-testing", "walk-in"])
+    listing("Clinique Santé Plus", "Dépistage anonyme du VIH et des ITS.",
+            terms=["sti-testing"], text_language="fr",
+            translations=[{"locale": "en", "name": "Health Plus Clinic",
+                           "description": "Anonymous HIV and STI testing in Vancouver."}])
+    listing("Downtown Clinic", "A clinic in Vancouver: sexually transmitted infection tests.",
+            terms=["sti-testing"])
+    listing("Legal Help Line", "Protection orders and family law.", crisis=True)
+
+
+def _leaves(query):
+    if isinstance(query, wq.Term):
+        yield query
+    for sub in getattr(query, "subqueries", ()):
+        yield from _leaves(sub)
+
+
+def test_matches_are_whooshs_and_terms_score_bm25f_like_whoosh(app, index, taxonomy):
+    """The same documents match as with Whoosh's matchers, and each term's BM25F weight is
+    Whoosh's. (Compound scores are sums of those; Whoosh applies a compound query's boost
+    twice on some matcher paths, which we do not copy.)"""
+    corpus()
+    searcher = index.searcher()
+    cache = search_cache.cache_for(searcher)
+    labels = _labels(_taxonomy())
+    leaves = 0
+    for text, locale in QUERIES:
+        units = split_units(text, locale)
+        for query in (build_text_query(units, locale, labels=labels),
+                      build_text_query(units, locale, require_all=False, labels=labels),
+                      build_fuzzy_query(units),
+                      wq.Or([build_text_query(units, locale, labels=labels),
+                             wq.Term("flags", "crisis_line", boost=50.0)])):
+            if query is None:
+                continue
+            query = query.normalize()
+            expected = {docnum for _score, docnum in searcher.search(query, limit=None).top_n}
+            scores = cache.scores(query)
+            assert {int(d) for d in scores.nonzero()[0]} == expected, (text, query)
+            for term in _leaves(query):
+                whoosh = {docnum: score for score, docnum in
+                          searcher.search(term, limit=None).top_n}
+                ours = cache.scores(term)
+                assert {int(d) for d in ours.nonzero()[0]} == set(whoosh), term
+                for docnum, score in whoosh.items():
+                    assert ours[docnum] == pytest.approx(score, rel=1e-6), term
+                leaves += 1
+    assert leaves > 50
+    # A plain conjunction of disjunctions scores exactly as Whoosh does.
+    query = build_text_query(split_units("women leaving abuse", "en"), "en").normalize()
+    whoosh = {docnum: score for score, docnum in searcher.search(query, limit=None).top_n}
+    assert whoosh
+    for docnum, score in whoosh.items():
+        assert cache.scores(query)[docnum] == pytest.approx(score, rel=1e-6)
+
+
+def test_an_edit_reuses_segment_data_and_hides_the_old_version(app, index, taxonomy):
+    house = listing("Maple Transition House", "A safe place for women leaving abuse, with a "
+                    "quokka garden.", terms=["transition-house"])
+    other = listing("Cedar Clinic", "STI testing.", terms=["sti-testing"])
+    sync.rebuild(app)  # one segment holding both listings
+    before = search("quokka", with_facets=True)
+    assert ids(before) == [house.id]
+    old_parts = {id(data) for data, _offset in
+                 search_cache.cache_for(sync.index_for(app).searcher()).parts}
+
+    operations.update_service(house.id, {"description": "A safe place with a wombat garden."})
+    db.session.commit()
+    assert ids(search("quokka")) == []  # the old version is deleted in its (cached) segment
+    assert ids(search("wombat")) == [house.id]
+    assert sorted(ids(search("", page_size=10))) == sorted([house.id, other.id])
+    facets = {v.code: v.count for v in search("").facets["category"]}
+    assert facets["transition-house"] == 1 and facets["sti-testing"] == 1
+    new_parts = {id(data) for data, _offset in
+                 search_cache.cache_for(sync.index_for(app).searcher()).parts}
+    assert old_parts & new_parts, "the unchanged segment's data was rebuilt after one edit"
+
+
+def _ram_cache(rows):
+    # Hypothesis seeds `random`, so Whoosh's random segment ids repeat between examples, and
+    # in-memory storages have no folder to tell them apart: start from an empty cache.
+    search_cache.clear()
+    storage = RamStorage()
+    ix = storage.create_index(build_schema())
+    writer = ix.writer()
+    for n, row in enumerate(rows):
+        writer.add_document(id=str(n), row=row)
+    writer.commit()
+    return search_cache.SearcherCache(ix.searcher())
+
+
+ZONES = ["America/Vancouver", "America/Toronto", "America/St_Johns", "Asia/Kolkata",
+         "Pacific/Chatham", "Not/AZone"]
+schedule_rows = st.lists(st.tuples(
+    st.lists(st.integers(0, 6), max_size=7, unique=True),
+    st.integers(0, 1439), st.integers(0, 1439), st.sampled_from(ZONES),
+    st.sampled_from([None, "2026-01-01", "2026-11-24", "2027-06-01"]),
+    st.sampled_from([None, "2026-03-01", "2026-11-24", "2027-12-31"])).map(list), max_size=3)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.fixed_dictionaries({"open_24_7": st.booleans(),
+                                            "schedules": schedule_rows}), min_size=1,
+                     max_size=6),
+       minutes=st.integers(0, 60 * 24 * 400))
+def test_vectorised_open_now_follows_the_per_row_rules(rows, minutes):
+    now = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")) + timedelta(minutes=minutes)
+    cache = _ram_cache([{"id": str(n), **row} for n, row in enumerate(rows)])
+    is_open_now, stated = cache.open_now(now)
+    for docnum, row in enumerate(rows):
+        expected = is_open(row, now)
+        got = bool(is_open_now[docnum]) if stated[docnum] else None
+        assert got == expected, (row, now)
+
+
+@settings(max_examples=40, deadline=None)
+@given(points=st.lists(st.lists(st.tuples(st.floats(-89, 89), st.floats(-179, 179)),
+                                max_size=3), min_size=1, max_size=5),
+       origin=st.tuples(st.floats(-90, 90), st.floats(-180, 180)))
+def test_vectorised_distances_follow_haversine(points, origin):
+    cache = _ram_cache([{"id": str(n), "points": [list(p) for p in ps]}
+                        for n, ps in enumerate(points)])
+    distances = cache.distances(origin)
+    for docnum, ps in enumerate(points):
+        if not ps:
+            assert distances[docnum] == float("inf")
+        else:
+            assert distances[docnum] == pytest.approx(
+                min(haversine_km(origin, p) for p in ps), abs=1e-6)
