@@ -253,6 +253,7 @@ def main() -> None:
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     for size in (int(s) for s in args.sizes.split(",")):
         rows = bench_size(size, args.repeat, args.procs)
         print(f"\n## {size:,} listings ({len(QUERIES)} queries × {args.repeat})\n")

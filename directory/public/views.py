@@ -41,9 +41,28 @@ def no_store(response):
     return response
 
 
+_crisis_cache: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+
+
 def crisis_lines() -> list[dict[str, Any]]:
-    """Published crisis lines with their first phone, for the safety alert on every page."""
+    """Published crisis lines with their first phone, for the safety alert on every page.
+
+    Read from the database (never from the search index, so they show even when search is
+    down), and kept until the next committed edit: every edit adds a change-log row.
+    """
     locale = current_locale()
+    seq = db.session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], locale, seq)
+    cached = _crisis_cache.get(key)
+    if cached is None:
+        cached = _load_crisis_lines(locale)
+        if len(_crisis_cache) > 64:
+            _crisis_cache.clear()
+        _crisis_cache[key] = cached
+    return cached
+
+
+def _load_crisis_lines(locale: str) -> list[dict[str, Any]]:
     services = db.session.scalars(
         sa.select(m.Service).where(m.Service.crisis_line.is_(True),
                                    m.Service.publication == "published",

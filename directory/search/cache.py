@@ -37,6 +37,8 @@ _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 # Segments whose derived data is kept (more than any live index has at once).
 MAX_SEGMENTS = 64
+# Stored rows kept per segment for result pages.
+ROW_CACHE = 2048
 # Posting lists kept per segment before that segment's posting cache is emptied.
 MAX_POSTING_BYTES = 64 * 1024 * 1024
 
@@ -71,10 +73,8 @@ class SegmentData:
         self.posting_bytes = 0
         self.lengths: dict[str, np.ndarray] = {}
         self.facets: dict[str, dict[str, int]] = {}
-        self.rows: list[dict | None] = [None] * self.size
-        self.loaded = False
-        self.geo: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self.hours: dict[str, np.ndarray] | None = None
+        self.rows: OrderedDict[int, dict] = OrderedDict()
+        self.scan: dict[str, Any] | None = None
         self.lock = threading.Lock()
 
     # -- terms ------------------------------------------------------------------------------
@@ -148,70 +148,104 @@ class SegmentData:
 
     # -- stored rows ------------------------------------------------------------------------
     def row(self, docnum: int) -> dict:
-        found = self.rows[docnum]
+        """A document's stored row (a small LRU: only result pages need whole rows)."""
+        found = self.rows.get(docnum)
         if found is None:
-            found = self.rows[docnum] = self.reader.stored_fields(docnum).get("row", {})
+            found = self.reader.stored_fields(docnum).get("row", {})
+            if len(self.rows) >= ROW_CACHE:
+                self.rows.popitem(last=False)
+            self.rows[docnum] = found
+        else:
+            self.rows.move_to_end(docnum)
         return found
 
-    def load_rows(self) -> None:
-        if not self.loaded:
+    def scanned(self) -> dict[str, Any]:
+        """One pass over every stored row, kept as arrays and flat lists only.
+
+        Coordinates, opening hours, place names and display names for sorting. No per-document
+        dicts are kept: with 100k listings those would be millions of objects for the garbage
+        collector to walk after every index write.
+        """
+        if self.scan is None:
             with self.lock:
-                if not self.loaded:
-                    for docnum in range(self.size):
-                        self.row(docnum)
-                    self.loaded = True
+                if self.scan is None:
+                    self.scan = self._scan()
+        return self.scan
+
+    def _scan(self) -> dict[str, Any]:
+        always = np.zeros(self.size, dtype=bool)
+        stated = np.zeros(self.size, dtype=bool)
+        point_docs, lats, lons = [], [], []
+        place_docs, place_keys, place_lats, place_lons = [], [], [], []
+        key_index: dict[str, int] = {}
+        docs, days, opens, closes, zones, starts, ends = [], [], [], [], [], [], []
+        zone_index: dict[str, int] = {}
+        names: dict[str, list[str | None]] = {}
+        fallback_names: list[str] = [""] * self.size
+        stored = self.reader.stored_fields
+        for docnum in range(self.size):
+            row = stored(docnum).get("row") or {}
+            for locale, name in (row.get("name") or {}).items():
+                if name:
+                    names.setdefault(locale, [None] * self.size)[docnum] = name
+                    if not fallback_names[docnum]:
+                        fallback_names[docnum] = name
+            keys = {fold(c) for c in row.get("cities", [])}
+            keys |= {p.lower() for p in row.get("postal", [])}
+            for lat, lon in row.get("points") or []:
+                point_docs.append(docnum)
+                lats.append(lat)
+                lons.append(lon)
+                for key in keys:
+                    place_docs.append(docnum)
+                    place_keys.append(key_index.setdefault(key, len(key_index)))
+                    place_lats.append(lat)
+                    place_lons.append(lon)
+            if row.get("open_24_7"):
+                always[docnum] = True
+            for entry in row.get("schedules") or []:
+                stated[docnum] = True
+                weekdays, opening, closing, zone, valid_from, valid_to = entry
+                docs.append(docnum)
+                days.append(sum(1 << d for d in weekdays if 0 <= d < 7))
+                opens.append(opening)
+                closes.append(closing)
+                zones.append(zone_index.setdefault(zone, len(zone_index)))
+                starts.append(date.fromisoformat(valid_from).toordinal() if valid_from else 0)
+                ends.append(date.fromisoformat(valid_to).toordinal() if valid_to else 10**7)
+
+        def ints(values: list) -> np.ndarray:
+            return np.asarray(values, dtype=np.int64)
+
+        return {
+            "points": (ints(point_docs), np.radians(np.asarray(lats, dtype=np.float64)),
+                       np.radians(np.asarray(lons, dtype=np.float64))),
+            "places": (ints(place_docs), ints(place_keys),
+                       np.asarray(place_lats, dtype=np.float64),
+                       np.asarray(place_lons, dtype=np.float64), list(key_index)),
+            "hours": {"always": always, "stated": stated, "docs": ints(docs),
+                      "days": ints(days), "opens": ints(opens), "closes": ints(closes),
+                      "zones": ints(zones), "zone_names": list(zone_index),
+                      "starts": ints(starts), "ends": ints(ends)},
+            "names": names, "fallback_names": fallback_names,
+        }
 
     def points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(local docnum, latitude, longitude) of every public point, in radians."""
-        if self.geo is None:
-            self.load_rows()
-            docs, lats, lons = [], [], []
-            for docnum, row in enumerate(self.rows):
-                for lat, lon in (row or {}).get("points") or []:
-                    docs.append(docnum)
-                    lats.append(lat)
-                    lons.append(lon)
-            self.geo = (np.asarray(docs, dtype=np.int64),
-                        np.radians(np.asarray(lats, dtype=np.float64)),
-                        np.radians(np.asarray(lons, dtype=np.float64)))
-        return self.geo
+        return self.scanned()["points"]
 
     def schedules(self) -> dict[str, Any]:
         """Opening hours as arrays, one entry per (document, schedule row)."""
-        if self.hours is None:
-            self.load_rows()
-            always = np.zeros(self.size, dtype=bool)
-            stated = np.zeros(self.size, dtype=bool)
-            docs, days, opens, closes, zones, starts, ends = [], [], [], [], [], [], []
-            zone_index: dict[str, int] = {}
-            for docnum, row in enumerate(self.rows):
-                row = row or {}
-                if row.get("open_24_7"):
-                    always[docnum] = True
-                for entry in row.get("schedules") or []:
-                    stated[docnum] = True
-                    weekdays, opening, closing, zone, valid_from, valid_to = entry
-                    docs.append(docnum)
-                    days.append(sum(1 << d for d in weekdays if 0 <= d < 7))
-                    opens.append(opening)
-                    closes.append(closing)
-                    zones.append(zone_index.setdefault(zone, len(zone_index)))
-                    starts.append(date.fromisoformat(valid_from).toordinal()
-                                  if valid_from else 0)
-                    ends.append(date.fromisoformat(valid_to).toordinal()
-                                if valid_to else 10**7)
-            self.hours = {
-                "always": always, "stated": stated,
-                "docs": np.asarray(docs, dtype=np.int64),
-                "days": np.asarray(days, dtype=np.int64),
-                "opens": np.asarray(opens, dtype=np.int64),
-                "closes": np.asarray(closes, dtype=np.int64),
-                "zones": np.asarray(zones, dtype=np.int64),
-                "zone_names": list(zone_index),
-                "starts": np.asarray(starts, dtype=np.int64),
-                "ends": np.asarray(ends, dtype=np.int64),
-            }
-        return self.hours
+        return self.scanned()["hours"]
+
+    def sort_name(self, docnum: int, locale: str) -> str:
+        """The name a listing shows in ``locale`` (then English, then any), for sorting."""
+        names = self.scanned()["names"]
+        for lang in (locale, "en"):
+            found = names.get(lang)
+            if found is not None and found[docnum]:
+                return found[docnum]
+        return self.scanned()["fallback_names"][docnum]
 
 
 _segments: OrderedDict[tuple[str, str, int], SegmentData] = OrderedDict()
@@ -433,24 +467,29 @@ class SearcherCache:
         if self.centroids is None:
             sums: dict[str, list[float]] = {}
             for data, offset in self.parts:
-                data.load_rows()
-                for local, row in enumerate(data.rows):
-                    if not self.live_mask[offset + local]:
-                        continue
-                    row = row or {}
-                    keys = {fold(c) for c in row.get("cities", [])}
-                    keys |= {p.lower() for p in row.get("postal", [])}
-                    for lat, lon in row.get("points", []):
-                        for key in keys:
-                            acc = sums.setdefault(key, [0.0, 0.0, 0])
-                            acc[0] += lat
-                            acc[1] += lon
-                            acc[2] += 1
+                docs, keys, lats, lons, key_names = data.scanned()["places"]
+                if not len(docs):
+                    continue
+                live = self.live_mask[docs + offset]
+                keys, lats, lons = keys[live], lats[live], lons[live]
+                counts = np.bincount(keys, minlength=len(key_names))
+                lat_sums = np.bincount(keys, weights=lats, minlength=len(key_names))
+                lon_sums = np.bincount(keys, weights=lons, minlength=len(key_names))
+                for index, key in enumerate(key_names):
+                    if counts[index]:
+                        acc = sums.setdefault(key, [0.0, 0.0, 0])
+                        acc[0] += lat_sums[index]
+                        acc[1] += lon_sums[index]
+                        acc[2] += int(counts[index])
             self.centroids = {k: (v[0] / v[2], v[1] / v[2]) for k, v in sums.items()}
         key = fold(name)
         compact = key.replace(" ", "")
         return (self.centroids.get(key) or self.centroids.get(compact[:3])
                 if compact else None)
+
+    def sort_name(self, docnum: int, locale: str) -> str:
+        data, local = self._locate(docnum)
+        return data.sort_name(local, locale)
 
 
 _generations: dict[int, SearcherCache] = {}

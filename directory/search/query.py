@@ -24,6 +24,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from whoosh import highlight as wh_highlight
 from whoosh import query as wq
+from whoosh.spelling import ListCorrector
 
 from .. import models as m
 from ..extensions import db
@@ -518,14 +519,21 @@ def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lo
             if fuzzy is not None:
                 scores = _run(cache, fuzzy, allowed_mask, danger)
                 results.fuzzy = bool(len(scores[0]))
-        results.suggestion = _suggest(searcher, units)
+        results.suggestion = _suggest(searcher, units, locale, taxonomy)
+        if not len(scores[0]) and results.suggestion:
+            # Nothing matched even loosely: show what the corrected words find.
+            corrected = build_text_query(split_units(results.suggestion, locale), locale,
+                                         labels=labels)
+            if corrected is not None:
+                scores = _run(cache, corrected, allowed_mask, danger)
+                results.fuzzy = bool(len(scores[0]))
     matched, matched_scores = scores
 
     # Order: relevance (best first, then index order), distance, or name.
     if sort == "distance":
         order = np.lexsort((matched, -matched_scores, distances[matched]))
     elif sort == "name":
-        keys = [_pick(cache.row(int(d)).get("name", {}), locale)[0].casefold() for d in matched]
+        keys = [cache.sort_name(int(d), locale).casefold() for d in matched]
         order = np.array(sorted(range(len(matched)), key=keys.__getitem__), dtype=np.int64)
     else:
         order = _best_first(matched, matched_scores, page * page_size)
@@ -630,23 +638,60 @@ def _highlight_terms(units: list[str], locale: str) -> set[str]:
     return {t for unit in units for t in _analyzed(analyzer, unit) if not is_synonym_token(t)}
 
 
-def _suggest(searcher, units: list[str]) -> str | None:
-    """"Did you mean": replace words the index does not know with the closest known word."""
+def _suggest(searcher, units: list[str], locale: str, taxonomy: Taxonomy) -> str | None:
+    """"Did you mean": replace words the index does not know with the closest known word.
+
+    Known words are the index's own and the curated vocabulary people search with (synonym
+    sets and category labels in the visitor's language and English), so "sheltr" becomes
+    "shelter" even where no listing spells it out.
+    """
     analyzer = folding_analyzer()
     reader = searcher.ixreader
+    corrector, display = _vocabulary(locale, taxonomy)
     changed = False
     corrected = []
     for unit in units:
         tokens = _analyzed(analyzer, unit)
-        if len(tokens) == 1 and not _CJK.search(unit) and \
+        if len(tokens) == 1 and not _CJK.search(unit) and tokens[0] not in display and \
                 reader.doc_frequency("all", tokens[0]) == 0 and len(tokens[0]) >= 3:
-            options = searcher.suggest("all", tokens[0], limit=1, maxdist=2, prefix=1)
-            if options:
-                corrected.append(options[0])
+            word = None
+            for distance in (1, 2):
+                options = corrector.suggest(tokens[0], limit=1, maxdist=distance, prefix=1)
+                if options:
+                    word = display[options[0]]
+                    break
+                options = searcher.suggest("all", tokens[0], limit=1, maxdist=distance,
+                                           prefix=1)
+                if options:
+                    word = options[0]
+                    break
+            if word:
+                corrected.append(word)
                 changed = True
                 continue
         corrected.append(unit)
     return " ".join(corrected) if changed else None
+
+
+def _vocabulary(locale: str, taxonomy: Taxonomy) -> tuple[ListCorrector, dict[str, str]]:
+    """Words from synonym sets and category labels: folded form -> the form to show."""
+    key = ("vocabulary", locale)
+    cached = _taxonomy_cache.get(key)
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1], cached[2]
+    display: dict[str, str] = {}
+    texts = [p for lang in dict.fromkeys((locale, "en")) for group in synonym_groups(lang)
+             for p in group]
+    texts += [info.names.get(lang, "") for info in taxonomy.terms.values()
+              for lang in (locale, "en")]
+    for text in texts:
+        for word in re.findall(r"\w+", text.casefold()):
+            folded = fold(word)
+            if len(folded) >= 3 and not _CJK.search(folded):
+                display.setdefault(folded, word)
+    corrector = ListCorrector(sorted(display))
+    _taxonomy_cache[key] = (taxonomy, corrector, display)
+    return corrector, display
 
 
 _taxonomy_cache: dict[str, Any] = {}

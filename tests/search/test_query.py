@@ -119,6 +119,18 @@ def test_did_you_mean_and_fuzzy_fallback(app, index, taxonomy):
     assert search("zzzzqqq").total == 0
 
 
+def test_misspelled_synonyms_and_category_words_are_corrected(app, index, taxonomy):
+    # No listing spells out "shelter" or "hébergement": the curated vocabulary knows them.
+    house = listing("Maple Transition House", "A safe place for women and children.",
+                    terms=["transition-house"])
+    results = search("sheltr")
+    assert ids(results) == [house.id] and results.fuzzy
+    assert results.suggestion == "shelter"
+    results = search("hebergment", locale="fr")
+    assert ids(results) == [house.id]
+    assert results.suggestion == "hébergement"
+
+
 def test_crisis_lines_rise_when_the_query_signals_danger(app, index, taxonomy):
     listing("Family Counselling", "Counselling for families after violence; help for "
             "women who are scared.", terms=["violence-support"])
