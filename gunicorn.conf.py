@@ -3,7 +3,8 @@
 Environment: ``PORT`` (5000) and ``HOST`` (127.0.0.1) or ``GUNICORN_BIND`` (e.g.
 ``unix:/run/directory/gunicorn.sock``), ``WEB_CONCURRENCY`` workers (2; about one per core, the
 work is CPU-bound), ``GUNICORN_THREADS`` (1), ``GUNICORN_TIMEOUT`` (30 s),
-``GUNICORN_PREPARE_INDEX=0`` to skip the index check before the workers start. Logs are JSON
+``GUNICORN_PREPARE_INDEX=0`` to skip the index check before the workers start,
+``GUNICORN_WARM_SEARCH=0`` to skip loading the search caches in each new worker. Logs are JSON
 lines on stderr (errors) and stdout (access), without client addresses or query strings.
 docs/deployment.md explains the choices.
 """
@@ -58,3 +59,12 @@ def on_starting(server):
     if done.returncode != 0:
         server.log.warning("index preparation exited with %s; workers will retry",
                            done.returncode)
+
+
+def post_worker_init(worker):
+    """In each worker, before it accepts requests: load the search caches."""
+    if os.environ.get("GUNICORN_WARM_SEARCH", "1") == "0":
+        return
+    from directory.search.sync import warm_up
+
+    warm_up(worker.wsgi)

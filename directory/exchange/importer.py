@@ -48,10 +48,6 @@ class ImportReport:
     warnings: list[FieldError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 class ImportFileError(ValueError):
     """A file cannot be read as HSDS JSON."""

@@ -709,8 +709,13 @@ def _taxonomy() -> Taxonomy:
     seq = db.session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
     key = f"{current_app.config['SQLALCHEMY_DATABASE_URI']}:{seq}"
     if _taxonomy_cache.get("key") != key:
+        fresh = Taxonomy.load()
+        previous = _taxonomy_cache.get("value")
         _taxonomy_cache["key"] = key
-        _taxonomy_cache["value"] = Taxonomy.load()
+        if previous is None or previous.terms != fresh.terms:
+            # Keep the old object when nothing changed, so what is derived from it
+            # (label matcher, spelling vocabulary) is not rebuilt after every listing edit.
+            _taxonomy_cache["value"] = fresh
     return _taxonomy_cache["value"]
 
 

@@ -160,3 +160,19 @@ def test_vectorised_distances_follow_haversine(points, origin):
         else:
             assert distances[docnum] == pytest.approx(
                 min(haversine_km(origin, p) for p in ps), abs=1e-6)
+
+
+def test_warm_up_loads_places_and_never_raises(app, index, taxonomy, caplog):
+    listing("Maple Transition House", "A safe place.", terms=["transition-house"],
+            city="Victoria", lat=48.43, lon=-123.37)
+    search_cache.clear()
+    sync.warm_up(app)
+    cache = search_cache.cache_for(sync.index_for(app).searcher())
+    assert cache.centroids is not None and "victoria" in cache.centroids
+    assert all(data.scan is not None for data, _offset in cache.parts)
+    # Without an index, warming only logs; search still answers from the database.
+    sync.index_for(app).close()
+    import shutil
+    shutil.rmtree(app.config["INDEX_DIR"])
+    sync.warm_up(app)
+    assert "could not be warmed" in caplog.text
