@@ -39,8 +39,8 @@ _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 MAX_SEGMENTS = 64
 # Stored rows kept per segment for result pages.
 ROW_CACHE = 2048
-# Posting lists kept per segment before that segment's posting cache is emptied.
-MAX_POSTING_BYTES = 64 * 1024 * 1024
+# Posting lists kept (all segments together) before the posting caches are emptied.
+MAX_POSTING_BYTES = 256 * 1024 * 1024
 
 
 def bitmap_to_mask(bits: int, size: int) -> np.ndarray:
@@ -105,11 +105,10 @@ class SegmentData:
                     weights.append(matcher.weight())
                     matcher.next()
             found = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64))
-        if self.posting_bytes > MAX_POSTING_BYTES:
-            self.postings.clear()
-            self.posting_bytes = 0
         self.postings[key] = found
-        self.posting_bytes += found[0].nbytes + found[1].nbytes + 100
+        size = found[0].nbytes + found[1].nbytes + 100
+        self.posting_bytes += size
+        _account_postings(size)
         return found
 
     def field_lengths(self, fieldname: str) -> np.ndarray:
@@ -252,13 +251,39 @@ _segments: OrderedDict[tuple[str, str, int], SegmentData] = OrderedDict()
 _segments_lock = threading.Lock()
 
 
-def _segment_data(reader: Any, place: str) -> SegmentData:
+_posting_total = 0
+
+
+def _account_postings(size: int) -> None:
+    """Bound the memory of posting lists across segments: past the budget, start over."""
+    global _posting_total
+    _posting_total += size
+    if _posting_total > MAX_POSTING_BYTES:
+        with _segments_lock:
+            for data in _segments.values():
+                data.postings.clear()
+                data.posting_bytes = 0
+        _posting_total = 0
+
+
+def _retain(keys: set[tuple[str, str, int]]) -> None:
+    """Drop data of segments the live generation no longer has (merged, or an old rebuild).
+
+    Queries still running on an older generation keep their own references."""
+    global _posting_total
+    with _segments_lock:
+        for key in [k for k in _segments if k not in keys]:
+            _posting_total -= _segments.pop(key).posting_bytes
+
+
+def _segment_data(reader: Any, place: str, reader_keys: list) -> SegmentData:
     segment = reader.segment() if hasattr(reader, "segment") else None
     if segment is None:
         return SegmentData(reader)
     # Within one index folder a segment id names immutable data: a rebuild writes a new folder
     # and a merge writes a new segment under a new (random) id.
     key = (place, segment.segment_id(), reader.doc_count_all())
+    reader_keys.append(key)
     with _segments_lock:
         data = _segments.get(key)
         if data is None:
@@ -283,9 +308,10 @@ class SearcherCache:
         live = np.ones(self.size, dtype=bool)
         storage = getattr(getattr(searcher, "_ix", None), "storage", None)
         place = str(getattr(storage, "folder", None) or id(storage))
+        self.segment_keys: list[tuple[str, str, int]] = []
         if self.size:
             for leaf, offset in reader.leaf_readers():
-                self.parts.append((_segment_data(leaf, place), offset))
+                self.parts.append((_segment_data(leaf, place, self.segment_keys), offset))
                 if leaf.has_deletions():
                     deleted = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
                     live[deleted + offset] = False
@@ -505,6 +531,7 @@ def cache_for(searcher: Any) -> SearcherCache:
             cache = _generations.get(key)
             if cache is None or cache.searcher is not searcher:
                 fresh = SearcherCache(searcher)
+                _retain(set(fresh.segment_keys))
                 _generations.clear()
                 _generations[key] = cache = fresh
     return cache
@@ -512,8 +539,10 @@ def cache_for(searcher: Any) -> SearcherCache:
 
 def clear() -> None:
     """Forget every cached segment and generation (tests; memory pressure)."""
+    global _posting_total
     with _segments_lock:
         _segments.clear()
+        _posting_total = 0
     with _generations_lock:
         _generations.clear()
 

@@ -108,6 +108,12 @@ def test_an_edit_reuses_segment_data_and_hides_the_old_version(app, index, taxon
                  search_cache.cache_for(sync.index_for(app).searcher()).parts}
     assert old_parts & new_parts, "the unchanged segment's data was rebuilt after one edit"
 
+    # After a rebuild, the old folder's segment data is let go (memory stays bounded).
+    sync.rebuild(app)
+    assert ids(search("wombat")) == [house.id]
+    live = search_cache.cache_for(sync.index_for(app).searcher())
+    assert set(search_cache._segments) == set(live.segment_keys)
+
 
 def _ram_cache(rows):
     # Hypothesis seeds `random`, so Whoosh's random segment ids repeat between examples, and
