@@ -156,14 +156,72 @@ def export_command(folder: str, include_confidential: bool, published_only: bool
     click.echo(f"Exported to {folder}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-users_cli = AppGroup("users", help="Manage staff accounts.")
+users_cli = AppGroup("users", help="""Manage staff accounts.
+
+Every change is recorded in the audit trail (never a password or a two-factor secret).
+Exit status: 0 done, 1 no such account (or it already exists), 2 bad input.""")
+
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_PASSWORD_HELP = ("The password. Prefer leaving it out: you are then asked for it (hidden, twice) "
+                  "on a terminal, or it is read from the first line of standard input; "
+                  "an option shows in the shell history and the process list.")
+
+
+def _normalised_email(email: str) -> str:
+    """EMAIL trimmed and lowercased; exits with status 2 if it is not an email address."""
+    import re
+
+    email = email.strip().lower()
+    if not re.match(_EMAIL, email):
+        _fail(f"{email!r} is not an email address", 2)
+    return email
+
+
+def _find_account(email: str):
+    """The account for EMAIL; exits with status 1 if there is none."""
+    from . import models as m
+
+    email = _normalised_email(email)
+    user = db.session.scalar(sa.select(m.User).where(sa.func.lower(m.User.email) == email))
+    if user is None:
+        _fail(f"No account for {email}.", 1)
+    return user
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _new_password(password: str | None, user=None, email: str | None = None) -> str:
+    """The password from --password, a hidden prompt or stdin, checked against the sign-in rules.
+
+    Exits with status 2 if it is refused. Returns it normalised as sign-in normalises what is
+    typed, so that passwords with accents work however the terminal composes them.
+    """
+    if password is None:
+        if _stdin_is_terminal():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+    rules = current_app.extensions["security"].password_util
+    if user is None:
+        problems, password = rules.validate(password, True, email=email)
+    else:
+        problems, password = rules.validate(password, False, user=user)
+    if problems:
+        _fail("Password refused: " + "; ".join(str(p) for p in problems) + ".", 2)
+    return password
+
+
+def _two_factor_on(user) -> bool:
+    return bool(user.tf_primary_method)
 
 
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "editor", "translator"]), required=True,
               help="What the account may do.")
-@click.option("--password", help="The password (prompted for, hidden, when not given).")
+@click.option("--password", help=_PASSWORD_HELP)
 def users_create_command(email: str, role: str, password: str | None) -> None:
     """Create a staff account with EMAIL and a role."""
     from flask_security.utils import hash_password
@@ -172,19 +230,10 @@ def users_create_command(email: str, role: str, password: str | None) -> None:
     from .operations import set_actor
     from .security import user_datastore
 
-    email = email.strip().lower()
-    if not __import__("re").match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-        _fail(f"{email!r} is not an email address", 2)
+    email = _normalised_email(email)
     if db.session.scalar(sa.select(m.User).where(sa.func.lower(m.User.email) == email)):
         _fail(f"An account for {email} already exists.", 1)
-    if password is None:
-        if not sys.stdin.isatty():
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    minimum = current_app.config["SECURITY_PASSWORD_LENGTH_MIN"]
-    if len(password) < minimum:
-        _fail(f"The password must be at least {minimum} characters long.", 2)
+    password = _new_password(password, email=email)
     set_actor(_cli_actor())
     store = user_datastore()
     role_row = store.find_or_create_role(name=role, description=m.ROLES[role])
@@ -192,6 +241,117 @@ def users_create_command(email: str, role: str, password: str | None) -> None:
                       active=True)
     db.session.commit()
     click.echo(f"Created {role} account {email}.")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", help=_PASSWORD_HELP)
+def users_set_password_command(email: str, password: str | None) -> None:
+    """Set a new password for EMAIL and end its sessions.
+
+    For someone who has lost their password (there is no emailed reset): tell them the new one
+    by a safe route and ask them to change it under "Change password" in the admin. Their
+    sessions and "remember me" cookies stop working at once; two-step sign-in, if set up, stays.
+    """
+    from flask_security.changeable import admin_change_password
+
+    from .operations import set_actor
+
+    user = _find_account(email)
+    password = _new_password(password, user=user)
+    set_actor(_cli_actor())
+    # Hashes the password and changes fs_uniquifier, which ends every session of the account.
+    admin_change_password(user, password, notify=False)
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; its sessions have been signed out.")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("email")
+def users_reset_two_factor_command(email: str) -> None:
+    """Turn off two-step sign-in for EMAIL and end its sessions.
+
+    For someone who has lost their authenticator app: they can then sign in with their
+    password alone and set up two-step sign-in again. The password is not changed.
+    """
+    from .operations import set_actor
+    from .security import user_datastore
+
+    user = _find_account(email)
+    if not _two_factor_on(user) and not user.tf_totp_secret:
+        click.echo(f"{user.email} has no two-step sign-in set up; nothing changed.")
+        return
+    set_actor(_cli_actor())
+    store = user_datastore()
+    store.tf_reset(user)  # primary method, TOTP secret and phone number
+    store.mf_set_recovery_codes(user, None)  # codes of the old setup must not outlive it
+    store.set_uniquifier(user)
+    db.session.commit()
+    click.echo(f"Two-step sign-in turned off for {user.email}; its sessions have been signed "
+               "out. They can sign in with their password and set it up again.")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def users_deactivate_command(email: str) -> None:
+    """Stop EMAIL from signing in and end its sessions.
+
+    As switching off "Active" on the admin's Users page. Undo with `flask users activate`.
+    """
+    from .operations import set_actor
+    from .security import user_datastore
+
+    user = _find_account(email)
+    if not user.active:
+        click.echo(f"{user.email} is already deactivated; nothing changed.")
+        return
+    set_actor(_cli_actor())
+    store = user_datastore()
+    store.deactivate_user(user)
+    store.set_uniquifier(user)  # as the admin's Users page does: sessions end now
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}; its sessions have been signed out.")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def users_activate_command(email: str) -> None:
+    """Let EMAIL sign in again.
+
+    With the password and two-step sign-in the account already has.
+    """
+    from .operations import set_actor
+    from .security import user_datastore
+
+    user = _find_account(email)
+    if user.active:
+        click.echo(f"{user.email} is already active; nothing changed.")
+        return
+    set_actor(_cli_actor())
+    user_datastore().activate_user(user)
+    db.session.commit()
+    click.echo(f"Activated {user.email}.")
+
+
+@users_cli.command("list")
+def users_list_command() -> None:
+    """List staff accounts.
+
+    Email, roles, whether the account is active and whether two-step sign-in is on.
+    Nothing secret is shown.
+    """
+    from . import models as m
+
+    users = db.session.scalars(sa.select(m.User).order_by(m.User.email)).all()
+    if not users:
+        click.echo("No staff accounts. Create one with: flask users create EMAIL --role admin")
+        return
+    rows = [(u.email, ",".join(sorted(r.name for r in u.roles)) or "-",
+             "yes" if u.active else "no", "on" if _two_factor_on(u) else "off") for u in users]
+    header = ("EMAIL", "ROLES", "ACTIVE", "TWO-STEP")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 def init_app(app: Flask) -> None:

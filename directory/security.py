@@ -25,11 +25,16 @@ def init_security(app: Flask) -> None:
     # Do not tell an attacker whether an account exists.
     app.config.setdefault("SECURITY_RETURN_GENERIC_RESPONSES", True)
     app.config.setdefault("SECURITY_LOGOUT_METHODS", ["POST"])
+    # Staff change their own password at /account/change (it asks for the current one and
+    # signs out every other session of the account); there is no mail server to notify them.
+    app.config.setdefault("SECURITY_CHANGEABLE", True)
+    app.config.setdefault("SECURITY_SEND_PASSWORD_CHANGE_EMAIL", False)
     _secure_cookies(app)
     _two_factor(app)
     security.init_app(app, SQLAlchemyUserDatastore(db, User, Role))
     _limit_login(app)
     _log_sign_in_events(app)
+    _audit_account_changes(app)
 
 
 def user_datastore() -> SQLAlchemyUserDatastore:
@@ -82,8 +87,10 @@ def _limit_login(app: Flask) -> None:
     """Rate-limit sign-in attempts (shared through Redis when DIRECTORY_REDIS_URL is set)."""
     from .extensions import limiter
 
+    # The change-password form checks the current password, so a stolen session could guess it.
     for endpoint in ("security.login", "security.two_factor_token_validation",
-                     "security.reset_password", "security.forgot_password"):
+                     "security.reset_password", "security.forgot_password",
+                     "security.change_password"):
         view = app.view_functions.get(endpoint)
         if view is None:
             continue
@@ -121,3 +128,16 @@ def _log_sign_in_events(app: Flask) -> None:
     for signal, handler in ((user_authenticated, _succeeded), (user_failed_authn, _failed),
                             (user_unauthenticated, _left), (password_changed, _password)):
         signal.connect(handler, app, weak=False)
+
+
+def _audit_account_changes(app: Flask) -> None:
+    """Name the signed-in account in the audit trail for changes it makes on its account pages."""
+    from flask import request
+    from flask_security import current_user
+
+    prefix = app.config["SECURITY_URL_PREFIX"].rstrip("/") + "/"
+
+    @app.before_request
+    def _account_actor() -> None:
+        if request.path.startswith(prefix) and current_user.is_authenticated:
+            db.session.info["actor"] = current_user.email

@@ -351,6 +351,56 @@ class UserAdmin(SecureModelView):
                 "user", _("You cannot delete your own account."))])
 
 
+class SynonymAdmin(SecureModelView):
+    """Synonym groups for search, per language: words people use for the same thing.
+
+    Saving one re-indexes the listings that use its words; search sees it at once.
+    """
+
+    roles = EDITORS
+    column_list = ("locale", "terms", "note", "updated_at")
+    column_labels = {"locale": _l("Language"), "terms": _l("Words and phrases"),
+                     "note": _l("Note"), "updated_at": _l("Updated")}
+    column_descriptions = {
+        "terms": _l("Two or more words or phrases that mean the same thing to the people "
+                    "searching, separated by commas, e.g. \"sexual assault centre, rape crisis "
+                    "centre\". Endings are ignored: \"shelter\" also covers \"shelters\"."),
+        "note": _l("Why this group exists (optional; only staff see it)."),
+    }
+    column_searchable_list = ("terms", "note")
+    column_filters = ("locale",)
+    column_default_sort = ("locale", False)
+    form_columns = ("locale", "terms", "note")
+    form_overrides = {"locale": SelectField}
+    form_args = {"locale": {"choices": LOCALE_CHOICES}}
+    form_widget_args = {"terms": {"rows": 3}, "note": {"rows": 2}}
+    MAX_MEMBERS = 40
+    MAX_MEMBER_LENGTH = 100
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(m.SearchSynonym, name=_l("Search synonyms"), category=None,
+                         endpoint="search_synonym", **kwargs)
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        errors = []
+        if model.locale not in SUPPORTED_LOCALES:
+            errors.append(operations.FieldError("locale", _("Choose one of the languages.")))
+        members = m.SearchSynonym.split(model.terms)
+        if len(members) < 2:
+            errors.append(operations.FieldError(
+                "terms", _("Give at least two words or phrases, separated by commas.")))
+        elif len(members) > self.MAX_MEMBERS:
+            errors.append(operations.FieldError(
+                "terms", _("At most %(n)d words or phrases in one group.", n=self.MAX_MEMBERS)))
+        elif any(len(member) > self.MAX_MEMBER_LENGTH for member in members):
+            errors.append(operations.FieldError(
+                "terms", _("Each word or phrase can be at most %(n)d characters long.",
+                           n=self.MAX_MEMBER_LENGTH)))
+        if errors:
+            raise operations.ValidationError(errors)
+        model.terms = ", ".join(members)
+
+
 class PartnerAdmin(SecureModelView):
     """Widget partners (admins only), with the code each one pastes into its site."""
 
@@ -442,5 +492,5 @@ def model_views() -> list[Any]:
         views.append(TranslationAdmin(model, parent,
                                       name=parent.__tablename__.replace("_", " ").title(),
                                       endpoint=model.__tablename__))
-    views += [UserAdmin(), PartnerAdmin(), AuditLogAdmin()]
+    views += [SynonymAdmin(), UserAdmin(), PartnerAdmin(), AuditLogAdmin()]
     return views

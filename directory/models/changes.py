@@ -1,14 +1,16 @@
-"""The search change log: one row per service whose index document may need updating."""
+"""The search change log (one row per service whose index document may need updating) and
+the synonym groups curators add."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, new_id, utcnow
 
 
 class SearchChange(db.Model):
@@ -24,3 +26,35 @@ class SearchChange(db.Model):
     entity: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="service")
     entity_id: Mapped[str] = mapped_column(sa.String(36), nullable=False, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class SearchSynonym(db.Model):
+    """A synonym group curated in the back office for one language, on top of the groups
+    shipped in ``search/synonyms/<locale>.txt``.
+
+    Saving one writes change-log rows for the listings that use its words (so their index
+    documents gain or lose the group's token) and one ``synonyms`` row (so every process
+    reloads the groups, even when no listing uses them yet).
+    """
+
+    __tablename__ = "search_synonym"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    locale: Mapped[str] = mapped_column(sa.String(16), nullable=False, index=True)
+    terms: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
+                                                 nullable=False)
+
+    def __str__(self) -> str:
+        return f"{self.locale}: {self.terms}"[:80]
+
+    @staticmethod
+    def split(terms: str | None) -> list[str]:
+        """The group's members: comma-separated (also Arabic and CJK commas), spaces tidied."""
+        members = []
+        for part in re.split("[,\u060c\uff0c\u3001\n]", terms or ""):
+            part = " ".join(part.split())
+            if part and part.casefold() not in (p.casefold() for p in members):
+                members.append(part)
+        return members

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .accounts import AuditLog, Partner, Role, User
 from .base import utcnow
-from .changes import SearchChange
+from .changes import SearchChange, SearchSynonym
 from .content import Page
 from .hsds import Attribute, ServiceAtLocation, TaxonomyTerm
 
@@ -93,9 +93,38 @@ def _services_for(conn: sa.Connection, obj: Any) -> set[str]:
     return _services_for_row(conn, table, values)
 
 
+def _services_mentioning(conn: sa.Connection, phrases: list[str]) -> set[str]:
+    """Services whose name or text (base or translated) may contain one of ``phrases``.
+
+    Words are matched by their first letters (endings vary: "shelters", "counsellor"), so this
+    finds a few listings too many, never too few, among those the synonym filter matches in
+    their own descriptions.
+    """
+    from .hsds import Service, ServiceTranslation
+
+    patterns = []
+    for phrase in phrases:
+        words = [w.replace("%", "").replace("_", "") for w in phrase.casefold().split()]
+        words = [w[:max(3, len(w) - 3)] if len(w) > 5 else w for w in words if w]
+        if words:
+            patterns.append("%" + "%".join(words) + "%")
+    if not patterns:
+        return set()
+    fields = ("name", "alternate_name", "description", "eligibility_description",
+              "application_process", "fees_description", "interpretation_services")
+    ids: set[str] = set()
+    for model, key in ((Service, Service.id), (ServiceTranslation, ServiceTranslation.parent_id)):
+        columns = [getattr(model, f) for f in fields if hasattr(model, f)]
+        condition = sa.or_(*(c.ilike(p) for c in columns for p in patterns))
+        ids.update(conn.execute(sa.select(key).where(condition)).scalars())
+    return ids
+
+
 def _services_for_row(conn: sa.Connection, table: str, row: dict[str, Any]) -> set[str]:
     sal = ServiceAtLocation.__table__
     ids: set[str] = set()
+    if table == "search_synonym":
+        return _services_mentioning(conn, SearchSynonym.split(row.get("terms")))
     if table == "service":
         ids.add(row["id"])
         return ids
@@ -205,6 +234,20 @@ def _after_flush(session: Session, flush_context) -> None:
     if audit_rows:
         conn.execute(sa.insert(AuditLog.__table__),
                      [{**row, "actor": actor, "created_at": now} for row in audit_rows])
+    synonym_rows = []
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, SearchSynonym):
+            # Every process reloads the groups when the log moves, even if no listing uses them.
+            synonym_rows.append({"entity": "synonyms", "entity_id": obj.id, "created_at": now})
+            if obj in session.dirty:
+                state = inspect(obj)
+                old_terms = state.attrs["terms"].history.deleted
+                if old_terms and old_terms[0]:
+                    service_ids |= _services_mentioning(conn, SearchSynonym.split(old_terms[0]))
+    if synonym_rows:
+        conn.execute(sa.insert(SearchChange.__table__), synonym_rows)
+        session.info.setdefault("directory.changed_service_ids", set()).update(
+            row["entity_id"] for row in synonym_rows)  # sync after commit (a no-op row)
     if service_ids:
         conn.execute(sa.insert(SearchChange.__table__),
                      [{"entity": "service", "entity_id": sid, "created_at": now}

@@ -66,6 +66,7 @@ __all__ = [
     "folding_analyzer",
     "synonym_groups",
     "reload_synonyms",
+    "set_curated_synonyms",
     "is_synonym_token",
     "stemmer_name",
     "detect_script",
@@ -725,9 +726,32 @@ def _member_keys(locale: str, member: str) -> tuple[str, ...]:
     return tuple(texts)
 
 
+_curated: dict[str, list[list[str]]] = {}
+
+
+def set_curated_synonyms(groups: dict[str, list[list[str]]]) -> bool:
+    """Use these groups (curated in the back office) beside the files; True if they changed.
+
+    Groups sharing a member with a file group or with each other are merged, as in the files.
+    """
+    cleaned = {}
+    for locale, locale_groups in groups.items():
+        if locale in SUPPORTED_LOCALES:
+            kept = [list(g) for g in locale_groups if len(g) >= 2]
+            if kept:
+                cleaned[locale] = kept
+    with _synonym_lock:
+        if cleaned == _curated:
+            return False
+        _curated.clear()
+        _curated.update(cleaned)
+        _synonym_cache.clear()
+    return True
+
+
 def _compile_synonyms(locale: str) -> _SynonymData:
-    """Read, merge and compile a locale's synonym groups."""
-    raw_groups = _read_synonym_file(locale)
+    """Read, merge and compile a locale's synonym groups (the file's, then curated ones)."""
+    raw_groups = _read_synonym_file(locale) + [list(g) for g in _curated.get(locale, [])]
     keys_of = [[(_member_keys(locale, m), m) for m in g] for g in raw_groups]
     # Groups that share a member (after folding and stemming) are merged, so that each key
     # sequence has exactly one canonical token.

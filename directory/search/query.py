@@ -709,12 +709,15 @@ def _taxonomy() -> Taxonomy:
     seq = db.session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
     key = f"{current_app.config['SQLALCHEMY_DATABASE_URI']}:{seq}"
     if _taxonomy_cache.get("key") != key:
+        from .sync import load_curated_synonyms
+
+        synonyms_changed = load_curated_synonyms(db.session)
         fresh = Taxonomy.load()
         previous = _taxonomy_cache.get("value")
         _taxonomy_cache["key"] = key
-        if previous is None or previous.terms != fresh.terms:
-            # Keep the old object when nothing changed, so what is derived from it
-            # (label matcher, spelling vocabulary) is not rebuilt after every listing edit.
+        if previous is None or previous.terms != fresh.terms or synonyms_changed:
+            # Keep the old object when nothing changed, so what is derived from it (label
+            # matcher, spelling vocabulary; both use synonyms) is not rebuilt after every edit.
             _taxonomy_cache["value"] = fresh
     return _taxonomy_cache["value"]
 

@@ -54,6 +54,20 @@ def index_for(app: Flask | None = None) -> SearchIndex:
     return get_index(app.config["INDEX_DIR"], app.config["SEARCH_WRITER_TIMEOUT"])
 
 
+def load_curated_synonyms(session: Session) -> bool:
+    """Give the analyzers the back office's synonym groups; True if they changed."""
+    from .analyzers import set_curated_synonyms
+
+    groups: dict[str, list[list[str]]] = {}
+    rows = session.execute(sa.select(m.SearchSynonym.locale, m.SearchSynonym.terms)
+                           .order_by(m.SearchSynonym.id))
+    for locale, terms in rows:
+        members = m.SearchSynonym.split(terms)
+        if len(members) >= 2:
+            groups.setdefault(locale, []).append(members)
+    return set_curated_synonyms(groups)
+
+
 def max_seq(session: Session) -> int:
     return session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
 
@@ -146,6 +160,7 @@ def sync_pending(app: Flask | None = None, *, session: Session | None = None,
                 report.last_seq = applied
                 return report
             if taxonomy is None:
+                load_curated_synonyms(session)
                 taxonomy = Taxonomy.load(session)
             ids = list(dict.fromkeys(entity_id for _seq, entity_id in rows))
             updated, deleted = apply_services(index, session, ids,
@@ -183,6 +198,7 @@ def rebuild(app: Flask | None = None, *, procs: int = 1,
         ids = list(session.scalars(sa.select(m.Service.id).where(
             m.Service.publication == "published",
             m.Service.status.in_(m.PUBLIC_STATUSES)).order_by(m.Service.id)))
+        load_curated_synonyms(session)  # before the writer processes fork
         taxonomy = Taxonomy.load(session)
         count = 0
 

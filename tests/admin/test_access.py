@@ -27,7 +27,8 @@ EXPECTED = {
     "required_document": EDITORS, "funding": EDITORS, "organization_identifier": EDITORS,
     "url": EDITORS, "attribute": EDITORS, "metadata": EDITORS, "taxonomy": EDITORS,
     "admin_stale": EDITORS, "admin_history": EDITORS, "admin_import": EDITORS,
-    "admin_export": EDITORS, "admin_search_misses": EDITORS, "admin_translations": STAFF,
+    "admin_export": EDITORS, "admin_search_misses": EDITORS, "search_synonym": EDITORS,
+    "admin_translations": STAFF,
     "user": ADMIN, "partner": ADMIN, "auditlog": ADMIN, "admin_index": ADMIN,
 }
 
