@@ -191,3 +191,18 @@ def test_account_pages_and_commands_keep_secrets_out_of_the_audit_trail(app, run
                          PASSWORD}:
         assert secret_value not in trail
     assert "$argon2" not in trail
+
+
+def test_account_pages_use_our_stylesheet_not_inline_styles(app, client, signed_in):
+    """The content security policy blocks inline <style>: account pages link a vendored sheet."""
+    pages = [client.get("/account/login")]
+    pages.append(signed_in("editor").get("/account/change"))
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "<style" not in html
+        assert '<link rel="stylesheet" href="/static/account.css">' in html
+        assert '<html lang="en" dir="ltr">' in html
+        assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+    with client.get("/static/account.css") as sheet:
+        assert sheet.status_code == 200 and b".account" in sheet.data
