@@ -339,8 +339,11 @@ class UserAdmin(SecureModelView):
 
         state = inspect(model)
         if state.attrs["active"].history.has_changes() and not model.active:
-            # A new uniquifier invalidates every session and remember cookie of the account.
-            model.fs_uniquifier = m.new_id().replace("-", "")
+            # A new uniquifier invalidates every session and remember cookie of the account
+            # (as `flask users deactivate` does).
+            from ..security import user_datastore
+
+            user_datastore().set_uniquifier(model)
         if model.id == current_user.id and (not model.active or not model.has_role("admin")):
             raise operations.ValidationError([operations.FieldError(
                 "active", _("You cannot disable or demote your own account."))])
