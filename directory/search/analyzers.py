@@ -67,6 +67,7 @@ __all__ = [
     "synonym_groups",
     "reload_synonyms",
     "set_curated_synonyms",
+    "synonyms_version",
     "is_synonym_token",
     "stemmer_name",
     "detect_script",
@@ -727,6 +728,12 @@ def _member_keys(locale: str, member: str) -> tuple[str, ...]:
 
 
 _curated: dict[str, list[list[str]]] = {}
+_version = [0]  # bumped whenever the effective synonym groups may have changed
+
+
+def synonyms_version() -> int:
+    """A number that changes whenever the synonym groups do (for caches built on them)."""
+    return _version[0]
 
 
 def set_curated_synonyms(groups: dict[str, list[list[str]]]) -> bool:
@@ -746,6 +753,7 @@ def set_curated_synonyms(groups: dict[str, list[list[str]]]) -> bool:
         _curated.clear()
         _curated.update(cleaned)
         _synonym_cache.clear()
+        _version[0] += 1
     return True
 
 
@@ -837,6 +845,7 @@ def reload_synonyms() -> None:
     """Forget the loaded synonym files so the next analysis reads them again (then reindex)."""
     with _synonym_lock:
         _synonym_cache.clear()
+        _version[0] += 1
 
 
 def is_synonym_token(text: str) -> bool:

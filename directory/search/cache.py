@@ -74,6 +74,7 @@ class SegmentData:
         self.lengths: dict[str, np.ndarray] = {}
         self.facets: dict[str, dict[str, int]] = {}
         self.rows: OrderedDict[int, dict] = OrderedDict()
+        self.row_lock = threading.Lock()
         self.scan: dict[str, Any] | None = None
         self.lock = threading.Lock()
 
@@ -148,14 +149,16 @@ class SegmentData:
     # -- stored rows ------------------------------------------------------------------------
     def row(self, docnum: int) -> dict:
         """A document's stored row (a small LRU: only result pages need whole rows)."""
-        found = self.rows.get(docnum)
-        if found is None:
-            found = self.reader.stored_fields(docnum).get("row", {})
-            if len(self.rows) >= ROW_CACHE:
-                self.rows.popitem(last=False)
+        with self.row_lock:  # requests on several threads share this LRU
+            found = self.rows.get(docnum)
+            if found is not None:
+                self.rows.move_to_end(docnum)
+                return found
+        found = self.reader.stored_fields(docnum).get("row", {})
+        with self.row_lock:
             self.rows[docnum] = found
-        else:
-            self.rows.move_to_end(docnum)
+            while len(self.rows) > ROW_CACHE:
+                self.rows.popitem(last=False)
         return found
 
     def scanned(self) -> dict[str, Any]:
@@ -181,9 +184,11 @@ class SegmentData:
         zone_index: dict[str, int] = {}
         names: dict[str, list[str | None]] = {}
         fallback_names: list[str] = [""] * self.size
+        text_languages: list[str] = ["en"] * self.size
         stored = self.reader.stored_fields
         for docnum in range(self.size):
             row = stored(docnum).get("row") or {}
+            text_languages[docnum] = row.get("text_language") or "en"
             for locale, name in (row.get("name") or {}).items():
                 if name:
                     names.setdefault(locale, [None] * self.size)[docnum] = name
@@ -227,6 +232,7 @@ class SegmentData:
                       "zones": ints(zones), "zone_names": list(zone_index),
                       "starts": ints(starts), "ends": ints(ends)},
             "names": names, "fallback_names": fallback_names,
+            "text_languages": text_languages,
         }
 
     def points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -238,13 +244,15 @@ class SegmentData:
         return self.scanned()["hours"]
 
     def sort_name(self, docnum: int, locale: str) -> str:
-        """The name a listing shows in ``locale`` (then English, then any), for sorting."""
-        names = self.scanned()["names"]
-        for lang in (locale, "en"):
+        """The name a listing shows in ``locale`` (else in its own language, else any): the
+        same choice as the result rows make, so the order matches what is shown."""
+        scan = self.scanned()
+        names = scan["names"]
+        for lang in (locale, scan["text_languages"][docnum]):
             found = names.get(lang)
             if found is not None and found[docnum]:
                 return found[docnum]
-        return self.scanned()["fallback_names"][docnum]
+        return scan["fallback_names"][docnum]
 
 
 _segments: OrderedDict[tuple[str, str, int], SegmentData] = OrderedDict()
@@ -357,6 +365,8 @@ class SearcherCache:
         key = (fieldname, text)
         found = self.idf.get(key)
         if found is None:
+            if len(self.idf) > 50_000:  # every distinct query word adds entries
+                self.idf.clear()
             found = self.idf[key] = self.searcher.idf(fieldname, text)
         return found
 

@@ -29,7 +29,7 @@ from whoosh.spelling import ListCorrector
 from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
-from .analyzers import analyzer_for, folding_analyzer, synonym_groups
+from .analyzers import analyzer_for, folding_analyzer, synonym_groups, synonyms_version
 from .cache import SearcherCache, bitmap_to_mask, cache_for
 from .documents import Taxonomy, fold
 from ..admin.search_misses import note_zero_results
@@ -677,7 +677,7 @@ def _vocabulary(locale: str, taxonomy: Taxonomy) -> tuple[ListCorrector, dict[st
     """Words from synonym sets and category labels: folded form -> the form to show."""
     key = ("vocabulary", locale)
     cached = _taxonomy_cache.get(key)
-    if cached is not None and cached[0] is taxonomy:
+    if cached is not None and cached[0] == (taxonomy, synonyms_version()):
         return cached[1], cached[2]
     display: dict[str, str] = {}
     texts = [p for lang in dict.fromkeys((locale, "en")) for group in synonym_groups(lang)
@@ -690,7 +690,7 @@ def _vocabulary(locale: str, taxonomy: Taxonomy) -> tuple[ListCorrector, dict[st
             if len(folded) >= 3 and not _CJK.search(folded):
                 display.setdefault(folded, word)
     corrector = ListCorrector(sorted(display))
-    _taxonomy_cache[key] = (taxonomy, corrector, display)
+    _taxonomy_cache[key] = ((taxonomy, synonyms_version()), corrector, display)
     return corrector, display
 
 
@@ -698,9 +698,11 @@ _taxonomy_cache: dict[str, Any] = {}
 
 
 def _labels(taxonomy: Taxonomy) -> LabelMatcher:
-    if _taxonomy_cache.get("labels_for") is not taxonomy:
+    """Category labels analysed for matching (rebuilt when the taxonomy or synonyms change)."""
+    version = synonyms_version()
+    if _taxonomy_cache.get("labels_for") != (taxonomy, version):
         _taxonomy_cache["labels"] = LabelMatcher(taxonomy)
-        _taxonomy_cache["labels_for"] = taxonomy
+        _taxonomy_cache["labels_for"] = (taxonomy, version)
     return _taxonomy_cache["labels"]
 
 
