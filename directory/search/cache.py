@@ -285,6 +285,7 @@ def _retain(keys: set[tuple[str, str, int]]) -> None:
 
 
 def _segment_data(reader: Any, place: str, reader_keys: list) -> SegmentData:
+    global _posting_total
     segment = reader.segment() if hasattr(reader, "segment") else None
     if segment is None:
         return SegmentData(reader)
@@ -300,7 +301,8 @@ def _segment_data(reader: Any, place: str, reader_keys: list) -> SegmentData:
             data.reader = reader
             _segments.move_to_end(key)
         while len(_segments) > MAX_SEGMENTS:
-            _segments.popitem(last=False)
+            _key, dropped = _segments.popitem(last=False)
+            _posting_total -= dropped.posting_bytes
     return data
 
 
