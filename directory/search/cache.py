@@ -52,12 +52,14 @@ def bitmap_to_mask(bits: int, size: int) -> np.ndarray:
 
 
 def mask_to_bitmap(mask: np.ndarray) -> int:
+    """A boolean array as a Python-int bitmap (bit n = docnum n)."""
     if not len(mask):
         return 0
     return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
 
 
 def ids_to_bitmap(ids: np.ndarray, size: int) -> int:
+    """Docnums as a Python-int bitmap."""
     mask = np.zeros(size, dtype=bool)
     mask[ids] = True
     return mask_to_bitmap(mask)
@@ -357,10 +359,6 @@ class SearcherCache:
             found = {value: bits & live for value, bits in found.items()}
             self.facets[fieldname] = found
         return found
-
-    @staticmethod
-    def docnums(bits: int, size: int) -> np.ndarray:
-        return np.flatnonzero(bitmap_to_mask(bits, size))
 
     # -- scoring ------------------------------------------------------------------------------
     def _idf(self, fieldname: str, text: str) -> float:

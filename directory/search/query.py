@@ -30,7 +30,7 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, folding_analyzer, synonym_groups, synonyms_version
-from .cache import SearcherCache, bitmap_to_mask, cache_for
+from .cache import SearcherCache, bitmap_to_mask, cache_for, ids_to_bitmap
 from .documents import Taxonomy, fold
 from ..admin.search_misses import note_zero_results
 from .index import IndexUnavailable
@@ -308,10 +308,6 @@ def signals_danger(units: list[str]) -> bool:
                                              _CJK.search(w))
 
 
-# -- per-searcher caches: see cache.py ----------------------------------------------------------
-_cache_for = cache_for
-
-
 # -- helpers ---------------------------------------------------------------------------------
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
@@ -422,7 +418,7 @@ def search(q: str | None = "", *, locale: str = "en",
         log.warning("search index unavailable; answering from the database")
         return database_search(text, locale=locale, filters=wanted, page=page,
                                page_size=page_size)
-    cache = _cache_for(searcher)
+    cache = cache_for(searcher)
     # Answers change when the index does (a new searcher) and, for opening hours, each minute.
     key = (text, locale, tuple(sorted((k, tuple(v)) for k, v in wanted.items())), page,
            page_size, near, lat, lon, radius_km, sort, open_now,
@@ -470,7 +466,7 @@ def _normalise_filters(filters: Mapping[str, Iterable[str]]) -> dict[str, list[s
 
 def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lon, radius_km,
                   sort, open_now, now, highlight, with_facets) -> SearchResults:
-    cache = _cache_for(searcher)
+    cache = cache_for(searcher)
     taxonomy = _taxonomy()
     units = split_units(text, locale)
     origin: tuple[float, float] | None = (lat, lon) if lat is not None else None
@@ -603,10 +599,7 @@ def _run(cache: SearcherCache, query: wq.Query | None,
 
 def _facets(cache: SearcherCache, taxonomy: Taxonomy, matched: np.ndarray,
             wanted: dict[str, list[str]], locale: str) -> dict[str, list[FacetValue]]:
-    mask = np.zeros(cache.size, dtype=bool)
-    mask[matched] = True
-    matched_bits = int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little") \
-        if cache.size else 0
+    matched_bits = ids_to_bitmap(matched, cache.size)
     out: dict[str, list[FacetValue]] = {}
     groups: dict[str, list[FacetValue]] = {"category": [], "population": [], "feature": []}
     selected_terms = {taxonomy.resolve(v) for v in wanted.get("category", [])}

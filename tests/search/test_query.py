@@ -7,7 +7,6 @@ import pytest
 from factories import uid
 from searchdata import ids, listing
 
-from directory import models as m
 from directory import operations
 from directory.extensions import db
 from directory.search.query import QueryError, search
