@@ -190,3 +190,12 @@ def sqlite_database_url(tmp_path, sqlite_template) -> str:
     path = tmp_path / "directory.db"
     shutil.copy(sqlite_template, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def _forget_curated_synonyms():
+    """Curated synonym groups live in the analyzers (process-wide): none outlive their test."""
+    yield
+    from directory.search.analyzers import set_curated_synonyms
+
+    set_curated_synonyms({})
