@@ -35,6 +35,15 @@ def test_titles_are_neutral(client, demo):
     assert "violence" not in printout.split("<main>")[0].lower()
 
 
+def test_pages_name_a_neutral_icon_of_our_own(client, demo):
+    """A tab icon from our static files (no /favicon.ico 404 in every log), saying nothing."""
+    html = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert b"<text" not in icon.data  # a shape, no words
+
+
 def test_listing_shows_what_people_need(client, demo):
     service = demo["open_site"]
     html = client.get(f"/services/{service.id}").get_data(as_text=True)
