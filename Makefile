@@ -53,7 +53,7 @@ translations: install
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete -w 100
 
 bench: install-test
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --sizes 2000,20000,100000
 
 # Load test (bounded, 127.0.0.1 only): search and listing pages, 1/2/4 workers, SQLite and PostgreSQL.
 load: install-test
