@@ -7,7 +7,7 @@ from typing import Any
 
 import nh3
 
-from ..exchange.hsds import ENTITY_NAMES
+from ..models.entities import ENTITY_NAMES
 from ..operations import FieldError, ValidationError
 from ..operations.records import RecordWriter, unsafe_link
 

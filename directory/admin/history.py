@@ -26,7 +26,7 @@ OWNED = {
 
 def _tables() -> dict[str, type]:
     """Records with a history tab: HSDS records and pages (all keyed by a UUID string)."""
-    from ..exchange.hsds import ENTITY_NAMES
+    from ..models.entities import ENTITY_NAMES
 
     return {model.__tablename__: model for model in (*ENTITY_NAMES, m.Page)}
 

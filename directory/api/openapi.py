@@ -19,7 +19,7 @@ from flask import Response, current_app, url_for
 from .. import i18n
 from .. import models as m
 from ..exchange.exporter import PROFILE_URI
-from ..exchange.hsds import ENTITY_NAMES, scalar_columns
+from ..models.entities import ENTITY_NAMES, scalar_columns
 from ..search.query import FILTER_KEYS, FLAG_VALUES, SORTS
 
 REF = "#/components/schemas/"

@@ -516,6 +516,6 @@ def search_payload(results: SearchResults) -> dict[str, Any]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    from ..exchange.hsds import to_json
+    from ..models.entities import to_json
 
     return to_json(value) if value is not None else None

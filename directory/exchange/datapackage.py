@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from .. import models as m
 from ..extensions import db
 from .exporter import PROFILE_URI, Serializer
-from .hsds import MODELS_BY_ENTITY, scalar_columns
+from ..models.entities import MODELS_BY_ENTITY, scalar_columns
 
 # Columns of ours whose cells hold JSON.
 JSON_COLUMNS = frozenset({"translations", "theme"})

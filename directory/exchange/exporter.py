@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from .. import models as m
 from ..extensions import db
-from .hsds import ENTITY_NAMES, NESTED, NO_ATTRIBUTES, scalar_columns, to_json, translations_to_json
+from ..models.entities import ENTITY_NAMES, NESTED, NO_ATTRIBUTES, scalar_columns, to_json, translations_to_json
 
 PROFILE_URI = "https://supportdirectory.example/hsds-profile/1.0"
 # Location fields that could reveal where a confidential site is.

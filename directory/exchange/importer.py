@@ -13,7 +13,7 @@ from ..operations.errors import FieldError, ValidationError
 from ..operations.pages import save_page
 from ..operations.records import RecordWriter
 from .datapackage import is_datapackage, read_tables
-from .hsds import MODELS_BY_ENTITY
+from ..models.entities import MODELS_BY_ENTITY
 from .schema import coerce_tabular, schema_errors
 
 # Order matters for tabular data and folders: referenced records first.

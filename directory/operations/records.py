@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import models as m
-from ..exchange.hsds import (
+from ..models.entities import (
     ENTITY_NAMES, MODELS_BY_ENTITY, NESTED, NO_ATTRIBUTES, ConversionError, Nested, scalar_columns, to_python,
 )
 from ..extensions import db

@@ -18,7 +18,7 @@ SKIPPED_COLUMNS = {"created_at", "updated_at"}
 
 def content_tables():
     """The HSDS tables and their translation tables."""
-    from directory.exchange.hsds import ENTITY_NAMES
+    from directory.models.entities import ENTITY_NAMES
 
     names = {model.__tablename__ for model in ENTITY_NAMES}
     return [t for t in db.metadata.sorted_tables

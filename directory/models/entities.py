@@ -1,7 +1,7 @@
 """The HSDS 3.0 shape of our records: which fields, which nested objects, and value conversion.
 
-One description serves import (operations.records), export and the JSON API, so the three cannot
-drift apart.
+One description serves import (operations.records), export, the JSON API and the admin, so they
+cannot drift apart. It lives with the models (the bottom layer) so every package can read it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import models as m
+from . import hsds as m
 
 # Columns of ours that are not part of the exchanged object.
 INTERNAL_COLUMNS = frozenset({"created_at", "updated_at"})
