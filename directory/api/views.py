@@ -17,7 +17,10 @@ from werkzeug.wrappers import Response
 from .. import models as m
 from ..extensions import db
 from ..exchange.exporter import PROFILE_URI
-from ..search.query import FILTER_KEYS, SORTS, QueryError, SearchResults, haversine_km, search
+from ..operations.misses import count_after_response
+from ..search.query import SearchResults, search
+from ..search.request import FILTER_KEYS, SORTS, QueryError, SearchRequest
+from ..search.row import haversine_km
 from .params import ApiError, Params
 from .serialize import ApiSerializer
 
@@ -81,8 +84,7 @@ def not_found(kind: str) -> ApiError:
 # -- shared filters --------------------------------------------------------------------------
 def public_services() -> sa.Select:
     """Services the public may see."""
-    return sa.select(m.Service.id).where(m.Service.publication == "published",
-                                         m.Service.status.in_(m.PUBLIC_STATUSES))
+    return sa.select(m.Service.id).where(m.Service.is_public)
 
 
 def term_and_descendants(term_id: str) -> set[str]:
@@ -471,15 +473,15 @@ def search_endpoint() -> Response:
     lat = params.number("lat", -90, 90)
     lon = params.number("lon", -180, 180)
     try:
-        results = search(params.text("q", current_app.config["SEARCH_MAX_QUERY_LENGTH"]) or "",
-                         locale=locale, filters=filters,
-                         page=params.integer("page", 1, 1, 1000), page_size=per_page,
-                         near=params.text("near", 100), lat=lat, lon=lon,
-                         radius_km=params.number("radius_km", 0.1, 20000),
-                         sort=params.choice("sort", SORTS, "relevance"),
-                         open_now=params.boolean("open_now"),
-                         highlight=params.boolean("highlight", True),
-                         with_facets=params.boolean("facets", True))
+        request = SearchRequest(
+            params.text("q", current_app.config["SEARCH_MAX_QUERY_LENGTH"]) or "",
+            locale=locale, filters=filters, page=params.integer("page", 1, 1, 1000),
+            page_size=per_page, near=params.text("near", 100), lat=lat, lon=lon,
+            radius_km=params.number("radius_km", 0.1, 20000),
+            sort=params.choice("sort", SORTS, "relevance"), open_now=params.boolean("open_now"),
+            highlight=params.boolean("highlight", True),
+            with_facets=params.boolean("facets", True))
+        results = count_after_response(search(request=request))
     except QueryError as exc:
         raise ApiError(str(exc.message), exc.field) from None
     return json_response(search_payload(results), private=True)

@@ -96,7 +96,7 @@ def export_datapackage(folder: str, *, schema_dir: str, include_confidential: bo
     os.makedirs(folder, exist_ok=True)
     serializer = Serializer(public=not include_confidential)
     public_ids = set(db.session.scalars(sa.select(m.Service.id).where(
-        m.Service.publication == "published", m.Service.status.in_(m.PUBLIC_STATUSES))))
+        m.Service.is_public)))
     hidden_locations = set() if include_confidential else set(db.session.scalars(
         sa.select(m.Location.id).where(m.Location.confidential.is_(True))))
     counts: dict[str, int] = {}

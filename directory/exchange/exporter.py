@@ -92,8 +92,7 @@ def export_folder(folder: str, *, include_confidential: bool = False,
     counts: dict[str, int] = {}
     services = sa.select(m.Service).order_by(m.Service.id)
     if published_only:
-        services = services.where(m.Service.publication == "published",
-                                  m.Service.status.in_(m.PUBLIC_STATUSES))
+        services = services.where(m.Service.is_public)
     plan: list[tuple[str, sa.Select]] = [
         ("taxonomies", sa.select(m.Taxonomy).order_by(m.Taxonomy.id)),
         ("taxonomy_terms", sa.select(m.TaxonomyTerm).order_by(m.TaxonomyTerm.id)),

@@ -1,10 +1,10 @@
-"""The search change log (one row per service whose index document may need updating) and
-the synonym groups curators add."""
+"""The search change log (one row per service whose index document may need updating), the
+synonym groups curators add, and the daily counts of searches that found nothing."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -58,3 +58,24 @@ class SearchSynonym(db.Model):
             if part and part.casefold() not in (p.casefold() for p in members):
                 members.append(part)
         return members
+
+
+class SearchMiss(db.Model):
+    """Searches that found nothing, as daily counts per locale: the words people use that we lack.
+
+    Only the normalised query text, the day and a count are kept: no address, no time finer than
+    a day, nothing that links two searches to one person (``operations.misses`` writes them).
+    """
+
+    __tablename__ = "search_miss"
+    MAX_QUERY_LENGTH = 200
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    locale: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    query: Mapped[str] = mapped_column(sa.String(MAX_QUERY_LENGTH), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+
+    @classmethod
+    def normalise(cls, text: str) -> str:
+        """Lower-case, single-spaced, capped: one row for the same words however typed."""
+        return " ".join(text.lower().split())[:cls.MAX_QUERY_LENGTH]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -117,10 +118,18 @@ class Service(Translatable, Timestamped, db.Model):
     required_documents: Mapped[list[RequiredDocument]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True)
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        """Whether the public may see this listing."""
+        """Whether the public may see this listing (in SQL: ``where(Service.is_public)``).
+
+        The one definition of "public": published, and active or temporarily closed.
+        """
         return self.publication == "published" and self.status in PUBLIC_STATUSES
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.publication == "published", cls.status.in_(PUBLIC_STATUSES))
 
     def __repr__(self) -> str:
         return f"<Service {self.id} {self.name!r}>"

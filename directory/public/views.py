@@ -20,8 +20,11 @@ from flask_babel import lazy_gettext as _l
 from .. import models as m
 from ..extensions import db
 from ..i18n import select_locale
-from ..search.documents import DAY_CODES
-from ..search.query import FILTER_KEYS, QueryError, is_open, search
+from ..operations.misses import count_after_response
+from ..search.documents import DAY_CODES, schedule_rows, service_schedules
+from ..search.query import search
+from ..search.request import QueryError, SearchRequest, form_values
+from ..search.row import is_open_at
 
 PAGE_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br",
              "hr", "code"}
@@ -65,8 +68,7 @@ def crisis_lines() -> list[dict[str, Any]]:
 def _load_crisis_lines(locale: str) -> list[dict[str, Any]]:
     services = db.session.scalars(
         sa.select(m.Service).where(m.Service.crisis_line.is_(True),
-                                   m.Service.publication == "published",
-                                   m.Service.status.in_(m.PUBLIC_STATUSES))
+                                   m.Service.is_public)
         .order_by(m.Service.open_24_7.desc(), m.Service.name).limit(4)).all()
     out = []
     for service in services:
@@ -98,33 +100,15 @@ def home():
                            total=results.total, crisis=crisis_lines())
 
 
-def _search_params(source) -> dict[str, Any]:
-    filters = {key: [v for v in source.getlist(key) if v] for key in FILTER_KEYS
-               if any(source.getlist(key))}
-    raw_page = source.get("page", "1") or "1"
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 0
-    radius = source.get("radius_km") or None
-    return {"q": source.get("suggested_q") or source.get("q", ""), "filters": filters,
-            "page": page,
-            "near": (source.get("near") or "").strip()[:100] or None,
-            "radius_km": float(radius) if radius and radius.replace(".", "", 1).isdigit()
-            else None,
-            "sort": source.get("sort") or "relevance",
-            "open_now": source.get("open_now") == "1"}
-
-
 def search_page():
     """Search: POST by default (the words stay out of the address bar), GET links still work."""
     source = request.form if request.method == "POST" else request.args
     locale = current_locale()
-    params = _search_params(source)
+    params = form_values(source)
     error = None
     results = None
     try:
-        results = search(params["q"], locale=locale, filters=params["filters"],
-                         page=params["page"], near=params["near"],
-                         radius_km=params["radius_km"], sort=params["sort"],
-                         open_now=params["open_now"])
+        results = count_after_response(search(request=SearchRequest(**params, locale=locale)))
     except QueryError as exc:
         error = str(exc.message)
     response = make_response(render_template(
@@ -135,11 +119,7 @@ def search_page():
 
 def _hours(service: m.Service, locale: str) -> list[dict[str, Any]]:
     rows = []
-    schedules = list(service.schedules)
-    for sal in service.service_at_locations:
-        if sal.location is not None:
-            schedules.extend(sal.location.schedules)
-    for schedule in schedules:
+    for schedule in service_schedules(service):
         days = [DAY_CODES.index(d.strip().upper()[-2:]) for d in (schedule.byday or "").split(",")
                 if d.strip().upper()[-2:] in DAY_CODES]
         rows.append({"days": [WEEKDAY_NAMES[d] for d in sorted(days)],
@@ -149,15 +129,8 @@ def _hours(service: m.Service, locale: str) -> list[dict[str, Any]]:
 
 
 def _open_now(service: m.Service) -> bool | None:
-    from ..search.documents import _schedule_rows
-
-    schedules = list(service.schedules)
-    for sal in service.service_at_locations:
-        if sal.location is not None:
-            schedules.extend(sal.location.schedules)
-    row = {"open_24_7": service.open_24_7,
-           "schedules": _schedule_rows(schedules, current_app.config["DEFAULT_TIMEZONE"])}
-    return is_open(row, datetime.now(tz=ZoneInfo("UTC")))
+    schedules = schedule_rows(service_schedules(service), current_app.config["DEFAULT_TIMEZONE"])
+    return is_open_at(schedules, datetime.now(tz=ZoneInfo("UTC")), open_24_7=service.open_24_7)
 
 
 def _listing_context(service_id: str) -> dict[str, Any]:

@@ -5,8 +5,11 @@ The database is the source of truth; the index is derived and can always be rebu
 
 
 def init_app(app) -> None:
-    """Register the sync hook, the CLI and the start-up index check."""
+    """Register the sync hook, the CLI, the start-up index check and the request hook that
+    applies changes committed by other processes (``search()`` itself only reads)."""
     import threading
+
+    from flask import request
 
     from . import sync
     from .cli import search_cli
@@ -24,3 +27,8 @@ def init_app(app) -> None:
             if not ready.is_set():
                 sync.ensure_index(app)
                 ready.set()
+
+    @app.before_request
+    def _catch_up():
+        if request.endpoint != "static":
+            sync.catch_up(app)  # at most once a second per process

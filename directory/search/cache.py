@@ -15,13 +15,11 @@ query is evaluated to a dense score array whose positive entries are exactly its
 from __future__ import annotations
 
 import bisect
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from whoosh import query as wq
@@ -29,6 +27,7 @@ from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 
 from .documents import fold
+from .row import HoursTable, SearchRow, distances_km
 
 B = 0.75
 K1 = 1.2
@@ -149,14 +148,14 @@ class SegmentData:
         return found
 
     # -- stored rows ------------------------------------------------------------------------
-    def row(self, docnum: int) -> dict:
+    def row(self, docnum: int) -> SearchRow:
         """A document's stored row (a small LRU: only result pages need whole rows)."""
         with self.row_lock:  # requests on several threads share this LRU
             found = self.rows.get(docnum)
             if found is not None:
                 self.rows.move_to_end(docnum)
                 return found
-        found = self.reader.stored_fields(docnum).get("row", {})
+        found = SearchRow.from_stored(self.reader.stored_fields(docnum).get("row") or {})
         with self.row_lock:
             self.rows[docnum] = found
             while len(self.rows) > ROW_CACHE:
@@ -177,28 +176,24 @@ class SegmentData:
         return self.scan
 
     def _scan(self) -> dict[str, Any]:
-        always = np.zeros(self.size, dtype=bool)
-        stated = np.zeros(self.size, dtype=bool)
         point_docs, lats, lons = [], [], []
         place_docs, place_keys, place_lats, place_lons = [], [], [], []
         key_index: dict[str, int] = {}
-        docs, days, opens, closes, zones, starts, ends = [], [], [], [], [], [], []
-        zone_index: dict[str, int] = {}
+        hours: list[tuple[int, bool, list]] = []
         names: dict[str, list[str | None]] = {}
         fallback_names: list[str] = [""] * self.size
         text_languages: list[str] = ["en"] * self.size
         stored = self.reader.stored_fields
         for docnum in range(self.size):
-            row = stored(docnum).get("row") or {}
-            text_languages[docnum] = row.get("text_language") or "en"
-            for locale, name in (row.get("name") or {}).items():
+            row = SearchRow.from_stored(stored(docnum).get("row") or {})
+            text_languages[docnum] = row.text_language
+            for locale, name in row.name.items():
                 if name:
                     names.setdefault(locale, [None] * self.size)[docnum] = name
                     if not fallback_names[docnum]:
                         fallback_names[docnum] = name
-            keys = {fold(c) for c in row.get("cities", [])}
-            keys |= {p.lower() for p in row.get("postal", [])}
-            for lat, lon in row.get("points") or []:
+            keys = {fold(c) for c in row.cities} | {p.lower() for p in row.postal}
+            for lat, lon in row.points:
                 point_docs.append(docnum)
                 lats.append(lat)
                 lons.append(lon)
@@ -207,18 +202,8 @@ class SegmentData:
                     place_keys.append(key_index.setdefault(key, len(key_index)))
                     place_lats.append(lat)
                     place_lons.append(lon)
-            if row.get("open_24_7"):
-                always[docnum] = True
-            for entry in row.get("schedules") or []:
-                stated[docnum] = True
-                weekdays, opening, closing, zone, valid_from, valid_to = entry
-                docs.append(docnum)
-                days.append(sum(1 << d for d in weekdays if 0 <= d < 7))
-                opens.append(opening)
-                closes.append(closing)
-                zones.append(zone_index.setdefault(zone, len(zone_index)))
-                starts.append(date.fromisoformat(valid_from).toordinal() if valid_from else 0)
-                ends.append(date.fromisoformat(valid_to).toordinal() if valid_to else 10**7)
+            if row.open_24_7 or row.schedules:
+                hours.append((docnum, row.open_24_7, row.schedules))
 
         def ints(values: list) -> np.ndarray:
             return np.asarray(values, dtype=np.int64)
@@ -229,10 +214,7 @@ class SegmentData:
             "places": (ints(place_docs), ints(place_keys),
                        np.asarray(place_lats, dtype=np.float64),
                        np.asarray(place_lons, dtype=np.float64), list(key_index)),
-            "hours": {"always": always, "stated": stated, "docs": ints(docs),
-                      "days": ints(days), "opens": ints(opens), "closes": ints(closes),
-                      "zones": ints(zones), "zone_names": list(zone_index),
-                      "starts": ints(starts), "ends": ints(ends)},
+            "hours": HoursTable.build(self.size, hours),
             "names": names, "fallback_names": fallback_names,
             "text_languages": text_languages,
         }
@@ -241,7 +223,7 @@ class SegmentData:
         """(local docnum, latitude, longitude) of every public point, in radians."""
         return self.scanned()["points"]
 
-    def schedules(self) -> dict[str, Any]:
+    def schedules(self) -> HoursTable:
         """Opening hours as arrays, one entry per (document, schedule row)."""
         return self.scanned()["hours"]
 
@@ -343,7 +325,7 @@ class SearcherCache:
         data, offset = self.parts[index]
         return data, docnum - offset
 
-    def row(self, docnum: int) -> dict:
+    def row(self, docnum: int) -> SearchRow:
         data, local = self._locate(docnum)
         return data.row(local)
 
@@ -438,24 +420,17 @@ class SearcherCache:
     def distances(self, origin: tuple[float, float]) -> np.ndarray:
         """Kilometres from ``origin`` to each document's nearest public point (inf: none)."""
         out = np.full(self.size, np.inf)
-        lat1, lon1 = math.radians(origin[0]), math.radians(origin[1])
         for data, offset in self.parts:
             docs, lats, lons = data.points()
             if not len(docs):
                 continue
-            h = (np.sin((lats - lat1) / 2) ** 2
-                 + math.cos(lat1) * np.cos(lats) * np.sin((lons - lon1) / 2) ** 2)
-            km = 6371.0 * 2 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+            km = distances_km(origin[0], origin[1], lats, lons)
             np.minimum.at(out, docs + offset, km)
         return out
 
     def open_now(self, now: datetime) -> tuple[np.ndarray, np.ndarray]:
-        """(open, stated) per document at ``now``: stated is False where no hours are given.
-
-        Same rules as ``query.is_open``: 24/7 listings are open; a schedule row applies within
-        its validity dates, on its weekdays, from opening to closing time in its own time zone;
-        a row closing at or before it opens runs past midnight into the next day.
-        """
+        """(open, stated) per document at ``now`` (``row.HoursTable.open_at``'s rule), kept
+        per minute: stated is False where no hours are given."""
         key = now.replace(second=0, microsecond=0)
         found = self.open_cache.get(key)
         if found is not None:
@@ -463,35 +438,8 @@ class SearcherCache:
         is_open = np.zeros(self.size, dtype=bool)
         stated = np.zeros(self.size, dtype=bool)
         for data, offset in self.parts:
-            hours = data.schedules()
             span = slice(offset, offset + data.size)
-            stated[span] = hours["stated"] | hours["always"]
-            local_open = hours["always"].copy()
-            if len(hours["docs"]):
-                weekday = np.zeros(len(hours["zone_names"]), dtype=np.int64)
-                minute = np.zeros(len(hours["zone_names"]), dtype=np.int64)
-                today = np.zeros(len(hours["zone_names"]), dtype=np.int64)
-                known = np.zeros(len(hours["zone_names"]), dtype=bool)
-                for index, name in enumerate(hours["zone_names"]):
-                    try:
-                        local = now.astimezone(ZoneInfo(name))
-                    except Exception:  # noqa: BLE001 - an unknown zone: that row never applies
-                        continue
-                    known[index] = True
-                    weekday[index] = local.weekday()
-                    minute[index] = local.hour * 60 + local.minute
-                    today[index] = local.date().toordinal()
-                zones = hours["zones"]
-                day, mins, ordinal = weekday[zones], minute[zones], today[zones]
-                valid = known[zones] & (hours["starts"] <= ordinal) & (ordinal <= hours["ends"])
-                on_today = (hours["days"] >> day) & 1 == 1
-                on_yesterday = (hours["days"] >> ((day - 1) % 7)) & 1 == 1
-                opens, closes = hours["opens"], hours["closes"]
-                same_day = closes > opens
-                hit = np.where(same_day, on_today & (opens <= mins) & (mins < closes),
-                               (on_today & (mins >= opens)) | (on_yesterday & (mins < closes)))
-                local_open[hours["docs"][valid & hit]] = True
-            is_open[span] = local_open
+            is_open[span], stated[span] = data.schedules().open_at(now)
         found = (is_open, stated)
         if len(self.open_cache) > 4:
             self.open_cache.clear()

@@ -23,7 +23,7 @@ def rebuild_command(procs: int) -> None:
     from .sync import rebuild
 
     total = db.session.scalar(sa.select(sa.func.count(m.Service.id)).where(
-        m.Service.publication == "published", m.Service.status.in_(m.PUBLIC_STATUSES))) or 0
+        m.Service.is_public)) or 0
     with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
         count = rebuild(procs=procs, progress=bar.update)
     click.echo(f"Indexed {count} public services into {current_app.config['INDEX_DIR']}.")
@@ -62,7 +62,7 @@ def check_command() -> None:
     reader = searcher.ixreader
     indexed = {reader.stored_fields(d)["id"] for d in reader.all_doc_ids()}
     public = set(db.session.scalars(sa.select(m.Service.id).where(
-        m.Service.publication == "published", m.Service.status.in_(m.PUBLIC_STATUSES))))
+        m.Service.is_public)))
     missing, extra = sorted(public - indexed), sorted(indexed - public)
     state = index.read_state()
     pending = max_seq(db.session) - int(state.get("applied_seq", 0))

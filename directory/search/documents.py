@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
+from .analyzers import set_curated_synonyms
+from .row import Phone, Schedule, SearchRow
 from .schema import name_field, text_field
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -88,6 +90,18 @@ class Taxonomy:
         return self.by_code.get(value)
 
 
+def load_curated_synonyms(session: Session) -> bool:
+    """Give the analyzers the back office's synonym groups; True if they changed."""
+    groups: dict[str, list[list[str]]] = {}
+    rows = session.execute(sa.select(m.SearchSynonym.locale, m.SearchSynonym.terms)
+                           .order_by(m.SearchSynonym.id))
+    for locale, terms in rows:
+        members = m.SearchSynonym.split(terms)
+        if len(members) >= 2:
+            groups.setdefault(locale, []).append(members)
+    return set_curated_synonyms(groups)
+
+
 def load_services(ids: Iterable[str] | None = None, *,
                   session: Session | None = None) -> list[m.Service]:
     """Services with everything a document needs, in a handful of queries."""
@@ -137,7 +151,8 @@ def _texts(record: Any, field: str) -> dict[str, str]:
     return out
 
 
-def _schedule_rows(schedules: Iterable[m.Schedule], default_tz: str) -> list[list[Any]]:
+def schedule_rows(schedules: Iterable[m.Schedule], default_tz: str) -> list[Schedule]:
+    """The weekly opening-hours rows of HSDS schedules (others, e.g. monthly, are left out)."""
     rows = []
     for schedule in schedules:
         if not schedule.opens_at or not schedule.closes_at:
@@ -153,10 +168,18 @@ def _schedule_rows(schedules: Iterable[m.Schedule], default_tz: str) -> list[lis
         closes = schedule.closes_at.hour * 60 + schedule.closes_at.minute
         if closes == 23 * 60 + 59:
             closes = 24 * 60
-        rows.append([days, opens, closes, schedule.timezone_name or default_tz,
-                     schedule.valid_from.isoformat() if schedule.valid_from else None,
-                     schedule.valid_to.isoformat() if schedule.valid_to else None])
+        rows.append(Schedule(tuple(days), opens, closes, schedule.timezone_name or default_tz,
+                             schedule.valid_from, schedule.valid_to))
     return rows
+
+
+def service_schedules(service: m.Service) -> list[m.Schedule]:
+    """The service's own schedules, then those of its locations."""
+    schedules = list(service.schedules)
+    for sal in service.service_at_locations:
+        if sal.location is not None:
+            schedules.extend(sal.location.schedules)
+    return schedules
 
 
 def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxonomy,
@@ -213,7 +236,7 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
                 postal.add(address.postal_code.replace(" ", "")[:3].upper())
         if (location.latitude is not None and location.longitude is not None
                 and -90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
-            points.append([round(location.latitude, 5), round(location.longitude, 5)])
+            points.append((round(location.latitude, 5), round(location.longitude, 5)))
 
     all_terms: list[str] = []
     for term_id in term_ids:
@@ -250,27 +273,17 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
                         if lang.code})
     phone = next((p for p in sorted(service.phones, key=lambda p: (p.type not in
                   (None, "voice"), p.id))), None)
-    row = {
-        "id": service.id,
-        "name": names,
-        "description": _texts(service, "description"),
-        "text_language": service.text_language,
-        "organization": _texts(service.organization, "name") if service.organization else {},
-        "cities": sorted(cities),
-        "areas": areas,
-        "points": points,
-        "postal": sorted(postal),
-        "schedules": _schedule_rows(schedules, default_tz),
-        "crisis_line": service.crisis_line,
-        "open_24_7": service.open_24_7,
-        "status": service.status,
-        "phone": ({"number": phone.number, "text_ok": phone.text_ok, "tty": phone.tty}
-                  if phone else None),
-        "terms": all_terms,
-        "languages": languages,
-        "last_verified_at": (service.last_verified_at.isoformat()
-                             if service.last_verified_at else None),
-    }
+    row = SearchRow(
+        id=service.id, name=names, description=_texts(service, "description"),
+        text_language=service.text_language or "en",
+        organization=_texts(service.organization, "name") if service.organization else {},
+        cities=sorted(cities), areas=areas, points=points, postal=sorted(postal),
+        schedules=schedule_rows(schedules, default_tz), crisis_line=service.crisis_line,
+        open_24_7=service.open_24_7, status=service.status,
+        phone=Phone(phone.number, phone.text_ok, phone.tty) if phone else None,
+        terms=all_terms, languages=languages,
+        last_verified_at=(service.last_verified_at.isoformat()
+                          if service.last_verified_at else None))
     doc: dict[str, Any] = {
         "id": service.id,
         "all": "\n".join(everything),
@@ -280,7 +293,7 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
         "region": ",".join(sorted({fold(r) for r in regions})),
         "flags": ",".join(sorted(flags)),
         "cost": ",".join(sorted(costs)),
-        "row": row,
+        "row": row.to_stored(),
     }
     for locale in SUPPORTED_LOCALES:
         if locale in names:

@@ -252,3 +252,11 @@ def get_index(root: str, writer_timeout: float = 10.0) -> SearchIndex:
         if handle is None:
             handle = _handles[root] = SearchIndex(root, writer_timeout)
         return handle
+
+
+def index_for(app: Any = None) -> SearchIndex:
+    """The index handle for the app's ``INDEX_DIR``."""
+    from flask import current_app
+
+    config = (app or current_app).config
+    return get_index(config["INDEX_DIR"], config["SEARCH_WRITER_TIMEOUT"])

@@ -11,12 +11,9 @@ import html
 import logging
 import math
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import sqlalchemy as sa
@@ -31,19 +28,15 @@ from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, folding_analyzer, synonym_groups, synonyms_version
 from .cache import SearcherCache, bitmap_to_mask, cache_for, ids_to_bitmap
-from .documents import Taxonomy, fold
-from ..admin.search_misses import note_zero_results
-from .index import IndexUnavailable
+from .documents import Taxonomy, fold, load_curated_synonyms
+from .index import IndexUnavailable, index_for
+from .request import FILTER_KEYS, FLAG_VALUES, SORTS, QueryError, SearchRequest, clean_query
+from .row import haversine_km, is_open_at
 from .schema import name_field, text_field
 
 log = logging.getLogger(__name__)
 
 MAX_WORDS = 12
-FILTER_KEYS = {"category": "terms", "language": "languages", "city": "city",
-               "region": "region", "flag": "flags", "cost": "cost"}
-FLAG_VALUES = ("crisis_line", "open_24_7", "walk_in", "appointment", "anonymous",
-               "confidential", "home_kits", "online", "free", "accessible", "text_ok", "tty")
-SORTS = ("relevance", "distance", "name")
 # Words that signal danger: crisis lines rise to the top (per language, folded).
 DANGER_WORDS = {
     "danger", "dangerous", "unsafe", "emergency", "urgent", "hurt", "hurting", "hit", "hitting",
@@ -57,18 +50,7 @@ DANGER_WORDS = {
     "کمک", "위험", "폭력", "긴급", "도움", "nguy", "hiem", "bao luc", "khan cap", "panganib",
     "karahasan", "tulong",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_SYNTAX = re.compile(r"[\\*?~^\[\]{}():+!/<>=|&]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-
-class QueryError(ValueError):
-    """A search request the public must be told about (HTTP 400, CLI exit 2)."""
-
-    def __init__(self, message: Any, field: str | None = None):
-        self.message = message
-        self.field = field
-        super().__init__(str(message))
 
 
 @dataclass
@@ -123,22 +105,6 @@ class SearchResults:
 
 
 # -- input ---------------------------------------------------------------------------------
-def clean_query(text: str | None, max_length: int) -> str:
-    """Normalise public input: NFKC, no control characters, no query syntax, bounded length."""
-    if text is None:
-        return ""
-    if not isinstance(text, str):
-        raise QueryError(_l("The search text must be text."), "q")
-    if len(text) > max_length:
-        raise QueryError(_l("Please use a shorter search (at most %(n)d characters).",
-                            n=max_length), "q")
-    text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub(" ", text)
-    text = _SYNTAX.sub(" ", text)
-    text = re.sub(r"(?<!\w)-|-(?!\w)", " ", text)  # stray minus signs are not negation
-    return " ".join(text.split())
-
-
 def split_units(text: str, locale: str) -> list[str]:
     """Words, "quoted phrases" and curated synonym phrases, in order, at most MAX_WORDS."""
     units: list[str] = []
@@ -309,43 +275,6 @@ def signals_danger(units: list[str]) -> bool:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
-
-
-def is_open(row: Mapping[str, Any], now: datetime) -> bool | None:
-    """Whether a listing is open at ``now`` (aware); None when it states no hours."""
-    if row.get("open_24_7"):
-        return True
-    schedules = row.get("schedules") or []
-    if not schedules:
-        return None
-    for days, opens, closes, tz, valid_from, valid_to in schedules:
-        try:
-            local = now.astimezone(ZoneInfo(tz))
-        except Exception:  # noqa: BLE001 - an unknown zone means "no answer" for that row
-            continue
-        today = local.date()
-        if valid_from and today < date.fromisoformat(valid_from):
-            continue
-        if valid_to and today > date.fromisoformat(valid_to):
-            continue
-        minute = local.hour * 60 + local.minute
-        weekday = local.weekday()
-        if closes > opens:
-            if weekday in days and opens <= minute < closes:
-                return True
-        else:  # past midnight: open from `opens` today until `closes` tomorrow
-            if weekday in days and minute >= opens:
-                return True
-            if (weekday - 1) % 7 in days and minute < closes:
-                return True
-    return False
-
-
 def _pick(values: Mapping[str, str], locale: str, fallback: str = "en") -> tuple[str, str]:
     if not values:
         return "", locale
@@ -381,195 +310,172 @@ def _summary(text: str, terms: set[str], analyzer: Any) -> str:
 
 
 # -- the entry point -------------------------------------------------------------------------
-def search(q: str | None = "", *, locale: str = "en",
-           filters: Mapping[str, Iterable[str]] | None = None, page: int = 1,
-           page_size: int | None = None, near: str | None = None, lat: float | None = None,
-           lon: float | None = None, radius_km: float | None = None, sort: str = "relevance",
-           open_now: bool = False, now: datetime | None = None,
-           highlight: bool = True, with_facets: bool = True) -> SearchResults:
-    """Search published listings. Raises QueryError for requests that cannot be answered."""
-    config = current_app.config
-    if locale not in SUPPORTED_LOCALES:
-        raise QueryError(_l("Unknown language."), "locale")
-    page_size = page_size or config["SEARCH_PAGE_SIZE"]
-    if not isinstance(page, int) or page < 1 or page > 1000:
-        raise QueryError(_l("Page must be a number from 1 to 1000."), "page")
-    if not isinstance(page_size, int) or not 1 <= page_size <= 100:
-        raise QueryError(_l("Page size must be from 1 to 100."), "page_size")
-    if sort not in SORTS:
-        raise QueryError(_l("Unknown sort order."), "sort")
-    if radius_km is not None and (not isinstance(radius_km, (int, float)) or
-                                  not 0 < radius_km <= 20000 or radius_km != radius_km):
-        raise QueryError(_l("The distance must be between 0 and 20,000 km."), "radius_km")
-    if (lat is None) != (lon is None):
-        raise QueryError(_l("Give both latitude and longitude."), "lat")
-    if lat is not None and (not -90 <= lat <= 90 or not -180 <= lon <= 180):
-        raise QueryError(_l("Latitude or longitude is out of range."), "lat")
-    text = clean_query(q, config["SEARCH_MAX_QUERY_LENGTH"])
-    wanted = _normalise_filters(filters or {})
-    now = now or datetime.now(tz=ZoneInfo("UTC"))
+def search(q: str | None = "", *, request: SearchRequest | None = None,
+           **options: Any) -> SearchResults:
+    """Search published listings: a ``SearchRequest``, or its fields as keywords.
 
-    from .sync import catch_up, index_for
-
-    catch_up(current_app._get_current_object())
+    Only reads: the index (kept in step by the after-commit sync and the surfaces' request
+    hook, ``sync.catch_up``) and the taxonomy. Raises QueryError for requests that cannot be
+    answered; answers from the database while the index is unavailable.
+    """
+    request = request or SearchRequest(q, **options)
     try:
         searcher = index_for().searcher()
     except IndexUnavailable:
         log.warning("search index unavailable; answering from the database")
-        return database_search(text, locale=locale, filters=wanted, page=page,
-                               page_size=page_size)
+        return database_search(request)
     cache = cache_for(searcher)
-    # Answers change when the index does (a new searcher) and, for opening hours, each minute.
-    key = (text, locale, tuple(sorted((k, tuple(v)) for k, v in wanted.items())), page,
-           page_size, near, lat, lon, radius_km, sort, open_now,
-           now.replace(second=0, microsecond=0), highlight, with_facets)
+    key = request.cache_key()
     cached = cache.results.get(key)
     if cached is not None:
-        return note_zero_results(cached)
+        return cached
     try:
-        results = _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lon,
-                                radius_km, sort, open_now, now, highlight, with_facets)
+        results = _index_search(searcher, request)
     except QueryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged index must not take search down
         log.error("search index failed (%s); answering from the database", type(exc).__name__)
-        return database_search(text, locale=locale, filters=wanted, page=page,
-                               page_size=page_size)
+        return database_search(request)
     if len(cache.results) >= 512:
         cache.results.clear()
     cache.results[key] = results
-    return note_zero_results(results)
+    return results
 
 
-def _normalise_filters(filters: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, values in filters.items():
-        if key not in FILTER_KEYS:
-            raise QueryError(_l("Unknown filter: %(name)s.", name=str(key)[:40]), key)
-        if isinstance(values, str):
-            values = [values]
-        cleaned = []
-        for value in values:
-            if not isinstance(value, str) or not value.strip() or len(value) > 100:
-                raise QueryError(_l("Invalid filter value."), key)
-            value = value.strip()
-            cleaned.append(fold(value) if key in ("city", "region", "language") else value)
-        if len(cleaned) > 20:
-            raise QueryError(_l("Too many filter values."), key)
-        if cleaned:
-            out[key] = cleaned
-    for value in out.get("flag", []):
-        if value not in FLAG_VALUES:
-            raise QueryError(_l("Unknown filter: %(name)s.", name=value[:40]), "flag")
-    return out
-
-
-def _index_search(searcher, text, locale, wanted, page, page_size, near, lat, lon, radius_km,
-                  sort, open_now, now, highlight, with_facets) -> SearchResults:
+def _index_search(searcher: Any, request: SearchRequest) -> SearchResults:
     cache = cache_for(searcher)
     taxonomy = _taxonomy()
-    units = split_units(text, locale)
-    origin: tuple[float, float] | None = (lat, lon) if lat is not None else None
-    if near and origin is None:
-        origin = cache.place(near)
+    units = split_units(request.text, request.locale)
+    allowed, distances = _candidates(cache, taxonomy, request)
+    danger = signals_danger(units)
+    results = SearchResults(query=request.text, locale=request.locale, total=0,
+                            page=request.page, page_size=request.page_size, hits=[],
+                            sort=request.sort, crisis_boosted=danger)
+    units, (matched, scores) = _match(searcher, cache, taxonomy, units, allowed, danger,
+                                      results)
+    order = _order(cache, request, matched, scores, distances)
+    results.total = len(matched)
+    if request.with_facets:
+        results.facets = _facets(cache, taxonomy, matched, request.filters, request.locale)
+    start = (request.page - 1) * request.page_size
+    shown = order[start:start + request.page_size]
+    results.hits = _hits(cache, request, units, matched[shown], scores[shown], distances)
+    return results
+
+
+def _candidates(cache: SearcherCache, taxonomy: Taxonomy, request: SearchRequest
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(mask of the documents the filters allow, distances from the origin or None)."""
+    origin = request.origin
+    if request.near and origin is None:
+        origin = cache.place(request.near)
         if origin is None:
             raise QueryError(_l("We could not find that place. Try a city name."), "near")
-    if (radius_km or sort == "distance") and origin is None:
+    if (request.radius_km or request.sort == "distance") and origin is None:
         raise QueryError(_l("Give a place or your location to sort or filter by distance."),
                          "near")
-
     # Filters: AND across keys, OR within a key; categories include their descendants.
     allowed = cache.live
-    for key, values in wanted.items():
-        fieldname = FILTER_KEYS[key]
-        bitmaps = cache.facet(fieldname)
+    for key, values in request.filters.items():
+        bitmaps = cache.facet(FILTER_KEYS[key])
         union = 0
         for value in values:
             term = taxonomy.resolve(value) if key == "category" else value
             union |= bitmaps.get(term or "", 0)
         allowed &= union
-    allowed_mask = bitmap_to_mask(allowed, cache.size)
+    mask = bitmap_to_mask(allowed, cache.size)
     # Location and hours filters narrow the candidates before anything is ranked.
     distances = cache.distances(origin) if origin is not None else None
-    if radius_km and distances is not None:
-        allowed_mask &= distances <= radius_km
-    if open_now:
-        open_mask, _stated = cache.open_now(now)
-        allowed_mask &= open_mask
+    if request.radius_km and distances is not None:
+        mask &= distances <= request.radius_km
+    if request.open_now:
+        mask &= cache.open_now(request.now)[0]
+    return mask, distances
 
-    danger = signals_danger(units)
-    results = SearchResults(query=text, locale=locale, total=0, page=page, page_size=page_size,
-                            hits=[], sort=sort, crisis_boosted=danger)
+
+def _match(searcher: Any, cache: SearcherCache, taxonomy: Taxonomy, units: list[str],
+           allowed: np.ndarray, danger: bool, results: SearchResults
+           ) -> tuple[list[str], tuple[np.ndarray, np.ndarray]]:
+    """(the units searched for, (matching docnums, scores)): every word, else any word, else
+    tolerant spelling, else the suggested spelling; ``results`` learns which one answered."""
+    locale = results.locale
     labels = _labels(taxonomy)
     text_query = build_text_query(units, locale, labels=labels) if units else None
     if units and text_query is None:
         units = []  # nothing searchable (only stop words or punctuation): browse instead
-    scores = _run(cache, text_query, allowed_mask, danger)
-    if units and not len(scores[0]):
-        relaxed = build_text_query(units, locale, require_all=False, labels=labels)
-        if relaxed is not None and len(units) > 1:
-            scores = _run(cache, relaxed, allowed_mask, danger)
-            results.relaxed = bool(len(scores[0]))
-        if not len(scores[0]):
-            fuzzy = build_fuzzy_query(units)
-            if fuzzy is not None:
-                scores = _run(cache, fuzzy, allowed_mask, danger)
-                results.fuzzy = bool(len(scores[0]))
-        results.suggestion = _suggest(searcher, units, locale, taxonomy)
-        if not len(scores[0]) and results.suggestion:
-            # Nothing matched even loosely: show what the corrected words find.
-            corrected = build_text_query(split_units(results.suggestion, locale), locale,
-                                         labels=labels)
-            if corrected is not None:
-                scores = _run(cache, corrected, allowed_mask, danger)
-                results.fuzzy = bool(len(scores[0]))
-    matched, matched_scores = scores
+    scores = _run(cache, text_query, allowed, danger)
+    if not units or len(scores[0]):
+        return units, scores
+    relaxed = build_text_query(units, locale, require_all=False, labels=labels)
+    if relaxed is not None and len(units) > 1:
+        scores = _run(cache, relaxed, allowed, danger)
+        results.relaxed = bool(len(scores[0]))
+    if not len(scores[0]):
+        fuzzy = build_fuzzy_query(units)
+        if fuzzy is not None:
+            scores = _run(cache, fuzzy, allowed, danger)
+            results.fuzzy = bool(len(scores[0]))
+    results.suggestion = _suggest(searcher, units, locale, taxonomy)
+    if not len(scores[0]) and results.suggestion:
+        # Nothing matched even loosely: show what the corrected words find.
+        corrected = build_text_query(split_units(results.suggestion, locale), locale,
+                                     labels=labels)
+        if corrected is not None:
+            scores = _run(cache, corrected, allowed, danger)
+            results.fuzzy = bool(len(scores[0]))
+    return units, scores
 
-    # Order: relevance (best first, then index order), distance, or name.
-    if sort == "distance":
-        order = np.lexsort((matched, -matched_scores, distances[matched]))
-    elif sort == "name":
-        keys = [cache.sort_name(int(d), locale).casefold() for d in matched]
-        order = np.array(sorted(range(len(matched)), key=keys.__getitem__), dtype=np.int64)
-    else:
-        order = _best_first(matched, matched_scores, page * page_size)
-    results.total = len(matched)
-    if with_facets:
-        results.facets = _facets(cache, taxonomy, matched, wanted, locale)
-    start = (page - 1) * page_size
-    page_order = order[start:start + page_size]
-    highlight_terms = _highlight_terms(units, locale) if highlight and units else set()
-    analyzer = analyzer_for(locale)
-    open_states, stated = cache.open_now(now) if open_now else (None, None)
-    for position in page_order:
-        docnum = int(matched[position])
+
+def _order(cache: SearcherCache, request: SearchRequest, matched: np.ndarray,
+           scores: np.ndarray, distances: np.ndarray | None) -> np.ndarray:
+    """Positions in ``matched``: relevance (best first, then index order), distance, or name."""
+    if request.sort == "distance":
+        return np.lexsort((matched, -scores, distances[matched]))
+    if request.sort == "name":
+        keys = [cache.sort_name(int(d), request.locale).casefold() for d in matched]
+        return np.array(sorted(range(len(matched)), key=keys.__getitem__), dtype=np.int64)
+    return _best_first(matched, scores, request.page * request.page_size)
+
+
+def _hits(cache: SearcherCache, request: SearchRequest, units: list[str], docnums: np.ndarray,
+          scores: np.ndarray, distances: np.ndarray | None) -> list[Hit]:
+    """The shown page's results, read from the stored rows."""
+    locale = request.locale
+    terms = _highlight_terms(units, locale) if request.highlight and units else set()
+    open_states, stated = cache.open_now(request.now) if request.open_now else (None, None)
+    hits = []
+    for docnum, score in zip(docnums.tolist(), scores.tolist()):
         row = cache.row(docnum)
-        name, name_locale = _pick(row.get("name", {}), locale, row.get("text_language", "en"))
-        description, description_locale = _pick(row.get("description", {}), locale,
-                                                row.get("text_language", "en"))
-        summary = _summary(description, highlight_terms if description_locale == locale
-                           else _highlight_terms(units, description_locale)
-                           if highlight and units else set(),
-                           analyzer if description_locale == locale
-                           else analyzer_for(description_locale)
-                           if description_locale in SUPPORTED_LOCALES else analyzer)
-        state = (bool(open_states[docnum]) if stated[docnum] else None) if open_now \
-            else is_open(row, now)
-        organization = _pick(row.get("organization", {}), locale)[0] or None
-        areas = row.get("areas", {})
+        name, name_locale = _pick(row.name, locale, row.text_language)
+        description, description_locale = _pick(row.description, locale, row.text_language)
+        if request.open_now:
+            state = bool(open_states[docnum]) if stated[docnum] else None
+        else:
+            state = is_open_at(row.schedules, request.now, open_24_7=row.open_24_7)
         distance = float(distances[docnum]) if distances is not None else math.inf
-        results.hits.append(Hit(
-            id=row["id"], name=name, name_locale=name_locale, summary=summary,
-            summary_locale=description_locale, organization=organization,
-            cities=row.get("cities", []),
-            areas=[_pick(areas, locale)[0]] if areas else [],
-            crisis_line=row.get("crisis_line", False), open_24_7=row.get("open_24_7", False),
-            open_now=state,
+        hits.append(Hit(
+            id=row.id, name=name, name_locale=name_locale,
+            summary=_hit_summary(description, description_locale, units, terms, request),
+            summary_locale=description_locale,
+            organization=_pick(row.organization, locale)[0] or None, cities=row.cities,
+            areas=[_pick(row.areas, locale)[0]] if row.areas else [],
+            crisis_line=row.crisis_line, open_24_7=row.open_24_7, open_now=state,
             distance_km=round(distance, 1) if distance != math.inf else None,
-            phone=row.get("phone"), score=round(float(matched_scores[position]), 4),
-            terms=row.get("terms", []), languages=row.get("languages", []),
-            last_verified_at=row.get("last_verified_at")))
-    return results
+            phone=row.phone_dict(), score=round(score, 4), terms=row.terms,
+            languages=row.languages, last_verified_at=row.last_verified_at))
+    return hits
+
+
+def _hit_summary(description: str, description_locale: str, units: list[str],
+                 terms: set[str], request: SearchRequest) -> str:
+    """The description, matched words marked as the description's own language analyses them."""
+    if description_locale == request.locale:
+        return _summary(description, terms, analyzer_for(request.locale))
+    other = (_highlight_terms(units, description_locale)
+             if request.highlight and units else set())
+    analyzer = analyzer_for(description_locale if description_locale in SUPPORTED_LOCALES
+                            else request.locale)
+    return _summary(description, other, analyzer)
 
 
 def _best_first(matched: np.ndarray, scores: np.ndarray, need: int) -> np.ndarray:
@@ -704,8 +610,6 @@ def _taxonomy() -> Taxonomy:
     seq = db.session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
     key = f"{current_app.config['SQLALCHEMY_DATABASE_URI']}:{seq}"
     if _taxonomy_cache.get("key") != key:
-        from .sync import load_curated_synonyms
-
         synonyms_changed = load_curated_synonyms(db.session)
         fresh = Taxonomy.load()
         previous = _taxonomy_cache.get("value")
@@ -718,20 +622,18 @@ def _taxonomy() -> Taxonomy:
 
 
 # -- fallback --------------------------------------------------------------------------------
-def database_search(text: str, *, locale: str, filters: dict[str, list[str]], page: int,
-                    page_size: int) -> SearchResults:
+def database_search(request: SearchRequest) -> SearchResults:
     """Plain database matching, used while the index is unavailable (no facets, no fuzziness)."""
-    query = sa.select(m.Service).where(m.Service.publication == "published",
-                                       m.Service.status.in_(m.PUBLIC_STATUSES))
-    for word in text.split()[:MAX_WORDS]:
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+    locale, page, page_size = request.locale, request.page, request.page_size
+    query = sa.select(m.Service).where(m.Service.is_public)
+    for word in request.text.split()[:MAX_WORDS]:
         translated = sa.select(m.ServiceTranslation.parent_id).where(
-            sa.or_(m.ServiceTranslation.name.ilike(pattern),
-                   m.ServiceTranslation.description.ilike(pattern)))
-        query = query.where(sa.or_(m.Service.name.ilike(pattern),
-                                   m.Service.description.ilike(pattern),
+            sa.or_(m.ServiceTranslation.name.icontains(word, autoescape=True),
+                   m.ServiceTranslation.description.icontains(word, autoescape=True)))
+        query = query.where(sa.or_(m.Service.name.icontains(word, autoescape=True),
+                                   m.Service.description.icontains(word, autoescape=True),
                                    m.Service.id.in_(translated)))
-    if "flag" in filters and "crisis_line" in filters["flag"]:
+    if "crisis_line" in request.filters.get("flag", []):
         query = query.where(m.Service.crisis_line.is_(True))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(query.order_by(m.Service.crisis_line.desc(), m.Service.name)
@@ -748,9 +650,10 @@ def database_search(text: str, *, locale: str, filters: dict[str, list[str]], pa
                         phone=None, score=0.0, terms=[], languages=[],
                         last_verified_at=(service.last_verified_at.isoformat()
                                           if service.last_verified_at else None)))
-    return SearchResults(query=text, locale=locale, total=total, page=page,
+    return SearchResults(query=request.text, locale=locale, total=total, page=page,
                          page_size=page_size, hits=hits, degraded=True)
 
 
-__all__ = ["QueryError", "SearchResults", "Hit", "FacetValue", "search", "clean_query",
-           "split_units", "is_open", "haversine_km"]
+__all__ = ["FILTER_KEYS", "FLAG_VALUES", "SORTS", "QueryError", "SearchRequest",
+           "SearchResults", "Hit", "FacetValue", "search", "clean_query", "split_units",
+           "haversine_km", "is_open_at"]

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from .. import models as m
 from ..extensions import db
-from .documents import Taxonomy, iter_documents, load_services
-from .index import IndexUnavailable, SearchIndex, get_index
+from .documents import Taxonomy, iter_documents, load_curated_synonyms, load_services
+from .index import IndexUnavailable, SearchIndex, index_for
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -46,26 +46,6 @@ class SyncReport:
     last_seq: int = 0
     errors: list[str] = field(default_factory=list)
     rebuilt: bool = False
-
-
-def index_for(app: Flask | None = None) -> SearchIndex:
-    """The index handle for the app's ``INDEX_DIR``."""
-    app = app or current_app
-    return get_index(app.config["INDEX_DIR"], app.config["SEARCH_WRITER_TIMEOUT"])
-
-
-def load_curated_synonyms(session: Session) -> bool:
-    """Give the analyzers the back office's synonym groups; True if they changed."""
-    from .analyzers import set_curated_synonyms
-
-    groups: dict[str, list[list[str]]] = {}
-    rows = session.execute(sa.select(m.SearchSynonym.locale, m.SearchSynonym.terms)
-                           .order_by(m.SearchSynonym.id))
-    for locale, terms in rows:
-        members = m.SearchSynonym.split(terms)
-        if len(members) >= 2:
-            groups.setdefault(locale, []).append(members)
-    return set_curated_synonyms(groups)
 
 
 def max_seq(session: Session) -> int:
@@ -196,8 +176,7 @@ def rebuild(app: Flask | None = None, *, procs: int = 1,
         start_seq = max_seq(session)
         epoch = log_epoch(session)
         ids = list(session.scalars(sa.select(m.Service.id).where(
-            m.Service.publication == "published",
-            m.Service.status.in_(m.PUBLIC_STATUSES)).order_by(m.Service.id)))
+            m.Service.is_public).order_by(m.Service.id)))
         load_curated_synonyms(session)  # before the writer processes fork
         taxonomy = Taxonomy.load(session)
         count = 0

@@ -16,7 +16,8 @@ from directory.extensions import db
 from directory.search import cache as search_cache
 from directory.search import sync
 from directory.search.query import (_labels, _taxonomy, build_fuzzy_query, build_text_query,
-                                    haversine_km, is_open, search, split_units)
+                                    search, split_units)
+from directory.search.row import Schedule, haversine_km, is_open_at
 from directory.search.schema import build_schema
 
 
@@ -147,9 +148,38 @@ def test_vectorised_open_now_follows_the_per_row_rules(rows, minutes):
     cache = _ram_cache([{"id": str(n), **row} for n, row in enumerate(rows)])
     is_open_now, stated = cache.open_now(now)
     for docnum, row in enumerate(rows):
-        expected = is_open(row, now)
+        expected = _reference_is_open(row, now)
         got = bool(is_open_now[docnum]) if stated[docnum] else None
         assert got == expected, (row, now)
+        schedules = [Schedule.from_stored(entry) for entry in row["schedules"]]
+        assert is_open_at(schedules, now, open_24_7=row["open_24_7"]) == expected
+
+
+def _reference_is_open(row, now):
+    """The opening-hours rules written out plainly, one schedule row at a time (the oracle)."""
+    from datetime import date
+
+    if row.get("open_24_7"):
+        return True
+    if not row.get("schedules"):
+        return None
+    for days, opens, closes, tz, valid_from, valid_to in row["schedules"]:
+        try:
+            local = now.astimezone(ZoneInfo(tz))
+        except Exception:  # noqa: BLE001 - an unknown zone never applies
+            continue
+        today = local.date()
+        if (valid_from and today < date.fromisoformat(valid_from)) or \
+                (valid_to and today > date.fromisoformat(valid_to)):
+            continue
+        minute, weekday = local.hour * 60 + local.minute, local.weekday()
+        if closes > opens:
+            if weekday in days and opens <= minute < closes:
+                return True
+        elif (weekday in days and minute >= opens) or \
+                ((weekday - 1) % 7 in days and minute < closes):
+            return True
+    return False
 
 
 @settings(max_examples=40, deadline=None)
@@ -165,7 +195,19 @@ def test_vectorised_distances_follow_haversine(points, origin):
             assert distances[docnum] == float("inf")
         else:
             assert distances[docnum] == pytest.approx(
+                min(_reference_km(origin, p) for p in ps), abs=1e-6)
+            assert distances[docnum] == pytest.approx(
                 min(haversine_km(origin, p) for p in ps), abs=1e-6)
+
+
+def _reference_km(a, b):
+    """The haversine formula for one pair, in plain math (the oracle)."""
+    import math
+
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def test_warm_up_loads_places_and_never_raises(app, index, taxonomy, caplog):

@@ -180,3 +180,33 @@ def test_confidential_details_never_enter_stored_fields(app, index, taxonomy):
     stored = repr([searcher.stored_fields(d) for d in range(searcher.doc_count_all())])
     assert "1 Main St" not in stored and "49.12" not in stored and "123.65" not in stored
     assert "V6B" not in stored
+
+
+def test_a_search_only_reads(app, index, taxonomy):
+    """No INSERT, UPDATE or DELETE while searching: counting misses and catching up with other
+    processes' edits happen outside ``search()`` (after the response; in a request hook)."""
+    import sqlalchemy as sa
+
+    from directory import models as m
+
+    listing("Quiet Reader Clinic", "Counselling by phone.", terms=["sti-testing"])
+    app.config["SEARCH_SYNC_ON_COMMIT"] = False
+    listing("Pending Clinic", "Not yet in the index.")  # a change the index has not applied
+    db.session.add(m.SearchSynonym(locale="en", terms="quietude, hush"))
+    db.session.add(m.SearchChange(entity="synonyms", entity_id="synonyms"))
+    db.session.commit()
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for text, options in [("zebra nothing at all", {}), ("counselling", {}),
+                              ("", {"open_now": True}), ("hush", {"locale": "fr"}),
+                              ("conselling", {"page": 1}), ("pending", {"sort": "name"})]:
+            search(text, **options)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert statements, "the searches read the taxonomy and change log"
+    assert not {"INSERT", "UPDATE", "DELETE"} & set(statements), statements
