@@ -89,14 +89,7 @@ def public_services() -> sa.Select:
 
 def term_and_descendants(term_id: str) -> set[str]:
     """A taxonomy term's id with the ids of every term below it."""
-    found = {term_id}
-    frontier = {term_id}
-    while frontier:
-        children = set(db.session.scalars(sa.select(m.TaxonomyTerm.id).where(
-            m.TaxonomyTerm.parent_id.in_(frontier)))) - found
-        found |= children
-        frontier = children
-    return found
+    return m.TaxonomyTerm.with_descendants(db.session, [term_id])
 
 
 def services_with_terms(term_ids: Iterable[str]) -> sa.Select:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -290,6 +292,29 @@ class TaxonomyTerm(Translatable, db.Model):
     term_uri: Mapped[str | None] = mapped_column(Text)
 
     taxonomy_detail: Mapped[Taxonomy | None] = relationship()
+
+    # -- walking the tree (the one implementation; cycles and dangling parents are cut) -------
+    @classmethod
+    def with_descendants(cls, connection: Any, term_ids: Iterable[str]) -> set[str]:
+        """``term_ids`` and the ids of every term below them (``connection``: a Session or
+        Connection, so the session hooks can use it mid-flush)."""
+        return cls._walk(connection, term_ids, cls.parent_id, cls.id)
+
+    @classmethod
+    def with_ancestors(cls, connection: Any, term_ids: Iterable[str]) -> set[str]:
+        """``term_ids`` and the ids of every term above them."""
+        return cls._walk(connection, term_ids, cls.id, cls.parent_id)
+
+    @classmethod
+    def _walk(cls, connection: Any, term_ids: Iterable[str], match: Any, step: Any) -> set[str]:
+        found = set(term_ids)
+        frontier = set(found)
+        while frontier:
+            nxt = set(connection.execute(sa.select(step).where(
+                match.in_(frontier), step.is_not(None))).scalars())
+            frontier = nxt - found
+            found |= frontier
+        return found
 
 
 class ServiceArea(Translatable, db.Model):

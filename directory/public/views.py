@@ -146,22 +146,12 @@ def _listing_context(service_id: str) -> dict[str, Any]:
         m.TaxonomyTerm.id.in_(term_ids))).all() if term_ids else []
     related_pages = db.session.scalars(
         sa.select(m.Page).join(m.page_taxonomy_term).where(
-            m.page_taxonomy_term.c.taxonomy_term_id.in_(_with_ancestors(term_ids)),
+            m.page_taxonomy_term.c.taxonomy_term_id.in_(
+                m.TaxonomyTerm.with_ancestors(db.session, term_ids)),
             m.Page.publication == "published").distinct()).all() if term_ids else []
     return {"service": record, "phones": phones, "terms": terms, "locale": locale,
             "hours": _hours(record, locale), "open_now": _open_now(record),
             "related_pages": related_pages, "crisis": crisis_lines()}
-
-
-def _with_ancestors(term_ids: list[str]) -> list[str]:
-    out = set(term_ids)
-    frontier = set(term_ids)
-    while frontier:
-        parents = set(db.session.scalars(sa.select(m.TaxonomyTerm.parent_id).where(
-            m.TaxonomyTerm.id.in_(frontier), m.TaxonomyTerm.parent_id.is_not(None))))
-        frontier = parents - out
-        out |= parents
-    return list(out)
 
 
 def service(service_id: str):

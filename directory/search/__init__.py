@@ -11,7 +11,7 @@ def init_app(app) -> None:
 
     from flask import request
 
-    from . import sync
+    from . import changes, sync  # noqa: F401 - changes registers the change-log hooks
     from .cli import search_cli
 
     sync.init_app(app)

@@ -19,6 +19,7 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import set_curated_synonyms
+from .changes import load_options
 from .row import Phone, Schedule, SearchRow
 from .schema import name_field, text_field
 
@@ -104,19 +105,9 @@ def load_curated_synonyms(session: Session) -> bool:
 
 def load_services(ids: Iterable[str] | None = None, *,
                   session: Session | None = None) -> list[m.Service]:
-    """Services with everything a document needs, in a handful of queries."""
-    query = sa.select(m.Service).options(
-        selectinload(m.Service.translations),
-        selectinload(m.Service.organization).selectinload(m.Organization.translations),
-        selectinload(m.Service.phones).selectinload(m.Phone.translations),
-        selectinload(m.Service.schedules),
-        selectinload(m.Service.languages),
-        selectinload(m.Service.service_areas).selectinload(m.ServiceArea.translations),
-        selectinload(m.Service.cost_options),
-        selectinload(m.Service.service_at_locations).selectinload(m.ServiceAtLocation.location)
-        .options(selectinload(m.Location.addresses), selectinload(m.Location.accessibility),
-                 selectinload(m.Location.translations), selectinload(m.Location.schedules)),
-    )
+    """Services with everything a document needs (``changes.DOCUMENT_PARTS``), in a handful
+    of queries."""
+    query = sa.select(m.Service).options(*load_options())
     if ids is not None:
         query = query.where(m.Service.id.in_(list(ids)))
     return list((session or db.session).scalars(query.order_by(m.Service.id)))

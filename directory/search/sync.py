@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from .. import models as m
 from ..extensions import db
+from .changes import CHANGED_KEY
 from .documents import Taxonomy, iter_documents, load_curated_synonyms, load_services
 from .index import IndexUnavailable, SearchIndex, index_for
 
@@ -266,7 +267,7 @@ def catch_up(app: Flask, min_interval: float = 1.0) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    changed = session.info.pop("directory.changed_service_ids", None)
+    changed = session.info.pop(CHANGED_KEY, None)
     if not changed or not has_app_context():
         return
     app = current_app._get_current_object()
