@@ -161,12 +161,11 @@ def area_filter(params: Params) -> tuple[set[str], set[str]] | None:
                 and lon is not None and haversine_km(centre, (lat, lon)) * 1000 <= proximity}
         return {loc for loc, _svc in near}, {svc for _loc, svc in near}
     located = {(loc, svc) for loc, svc, _lat, _lon, pc in rows if matches(pc, False)}
-    pattern = f"%{code.replace('%', '').replace('_', '')}%"
     compact = sa.func.upper(sa.func.replace(sa.func.coalesce(m.ServiceArea.extent, "")
                                             + " " + sa.func.coalesce(m.ServiceArea.name, ""),
                                             " ", ""))
     covered = set(db.session.scalars(sa.select(m.ServiceArea.service_id).where(
-        compact.like(pattern))))
+        compact.contains(code, autoescape=True))))
     return {loc for loc, _svc in located}, {svc for _loc, svc in located} | covered
 
 
@@ -320,11 +319,11 @@ def organizations() -> Response:
     query = public_organizations()
     text = params.text("search")
     if text:
-        pattern = f"%{text.replace('%', '').replace('_', '')}%"
         translated = sa.select(m.OrganizationTranslation.parent_id).where(
-            m.OrganizationTranslation.name.ilike(pattern))
-        query = query.where(sa.or_(m.Organization.name.ilike(pattern),
-                                   m.Organization.alternate_name.ilike(pattern),
+            m.OrganizationTranslation.name.icontains(text, autoescape=True))
+        query = query.where(sa.or_(
+            m.Organization.name.icontains(text, autoescape=True),
+            m.Organization.alternate_name.icontains(text, autoescape=True),
                                    m.Organization.id.in_(translated)))
 
     def build(organization: m.Organization) -> dict[str, Any]:
@@ -405,9 +404,8 @@ def taxonomies() -> Response:
     query = sa.select(m.Taxonomy.id)
     text = params.text("search")
     if text:
-        pattern = f"%{text.replace('%', '').replace('_', '')}%"
-        query = query.where(sa.or_(m.Taxonomy.name.ilike(pattern),
-                                   m.Taxonomy.description.ilike(pattern)))
+        query = query.where(sa.or_(m.Taxonomy.name.icontains(text, autoescape=True),
+                                   m.Taxonomy.description.icontains(text, autoescape=True)))
     return list_response(params, query, None, (m.Taxonomy.name, m.Taxonomy.id), m.Taxonomy,
                          lambda t: serializer.record(t))
 
@@ -436,11 +434,10 @@ def taxonomy_terms() -> Response:
         query = query.where(m.TaxonomyTerm.parent_id.is_(None))
     text = params.text("search")
     if text:
-        pattern = f"%{text.replace('%', '').replace('_', '')}%"
         translated = sa.select(m.TaxonomyTermTranslation.parent_id).where(
-            m.TaxonomyTermTranslation.name.ilike(pattern))
-        query = query.where(sa.or_(m.TaxonomyTerm.name.ilike(pattern),
-                                   m.TaxonomyTerm.code.ilike(pattern),
+            m.TaxonomyTermTranslation.name.icontains(text, autoescape=True))
+        query = query.where(sa.or_(m.TaxonomyTerm.name.icontains(text, autoescape=True),
+                                   m.TaxonomyTerm.code.icontains(text, autoescape=True),
                                    m.TaxonomyTerm.id.in_(translated)))
     return list_response(params, query, None, (m.TaxonomyTerm.name, m.TaxonomyTerm.id),
                          m.TaxonomyTerm, lambda t: serializer.record(t))
