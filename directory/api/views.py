@@ -81,6 +81,15 @@ def not_found(kind: str) -> ApiError:
     return ApiError(_("No published %(kind)s with this id.", kind=kind), "id", 404)
 
 
+def published(model: type, record_id: str, kind: str,
+              visible: Callable[[Any], bool] = lambda record: True) -> Any:
+    """The record behind a detail URL, or a 404 (malformed ids and hidden records alike)."""
+    record = db.session.get(model, record_id) if m.is_record_id(record_id) else None
+    if record is None or not visible(record):
+        raise not_found(kind)
+    return record
+
+
 # -- shared filters --------------------------------------------------------------------------
 def public_services() -> sa.Select:
     """Services the public may see."""
@@ -286,9 +295,7 @@ def service_summary(serializer: ApiSerializer, service: m.Service) -> dict[str, 
 def service_detail(service_id: str) -> Response:
     """One published service, fully nested."""
     params = Params.from_request()
-    record = db.session.get(m.Service, service_id) if m.is_record_id(service_id) else None
-    if record is None or not record.is_public:
-        raise not_found("service")
+    record = published(m.Service, service_id, "service", lambda s: s.is_public)
     return json_response(ApiSerializer(params.locale()).record(record))
 
 
@@ -339,11 +346,9 @@ def organizations() -> Response:
 def organization_detail(organization_id: str) -> Response:
     """One organization that has published services, fully nested."""
     params = Params.from_request()
-    record = (db.session.get(m.Organization, organization_id)
-              if m.is_record_id(organization_id) else None)
-    if record is None or record.id not in set(db.session.scalars(public_organizations().where(
-            m.Organization.id == record.id))):
-        raise not_found("organization")
+    record = published(m.Organization, organization_id, "organization",
+                       lambda o: db.session.scalar(public_organizations().where(
+                           m.Organization.id == o.id)) is not None)
     return json_response(organization_object(ApiSerializer(params.locale()), record, full=True,
                                              full_service=params.boolean("full_service")))
 
@@ -391,9 +396,8 @@ def service_at_locations() -> Response:
 def service_at_location_detail(sal_id: str) -> Response:
     """One service at a location, fully nested."""
     params = Params.from_request()
-    record = db.session.get(m.ServiceAtLocation, sal_id) if m.is_record_id(sal_id) else None
-    if record is None or record.service is None or not record.service.is_public:
-        raise not_found("service at location")
+    record = published(m.ServiceAtLocation, sal_id, "service at location",
+                       lambda sal: sal.service is not None and sal.service.is_public)
     return json_response(sal_object(ApiSerializer(params.locale()), record, full=True))
 
 
@@ -413,9 +417,7 @@ def taxonomies() -> Response:
 def taxonomy_detail(taxonomy_id: str) -> Response:
     """One taxonomy."""
     params = Params.from_request()
-    record = db.session.get(m.Taxonomy, taxonomy_id) if m.is_record_id(taxonomy_id) else None
-    if record is None:
-        raise not_found("taxonomy")
+    record = published(m.Taxonomy, taxonomy_id, "taxonomy")
     return json_response(ApiSerializer(params.locale()).record(record))
 
 
@@ -446,9 +448,7 @@ def taxonomy_terms() -> Response:
 def taxonomy_term_detail(term_id: str) -> Response:
     """One taxonomy term."""
     params = Params.from_request()
-    record = db.session.get(m.TaxonomyTerm, term_id) if m.is_record_id(term_id) else None
-    if record is None:
-        raise not_found("taxonomy term")
+    record = published(m.TaxonomyTerm, term_id, "taxonomy term")
     return json_response(ApiSerializer(params.locale()).record(record))
 
 
