@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -173,78 +173,68 @@ def service_schedules(service: m.Service) -> list[m.Schedule]:
     return schedules
 
 
-def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxonomy,
-                        default_tz: str) -> dict[str, Any]:
-    """The index document for one public service."""
-    texts: dict[str, list[str]] = defaultdict(list)
-    everything: list[str] = []
+@dataclass
+class _Places:
+    """What a listing's locations contribute (confidential ones: their public area only)."""
 
-    def add(values: dict[str, str], *, neutral: bool = False) -> None:
+    cities: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    points: list[tuple[float, float]] = field(default_factory=list)
+    areas: dict[str, str] = field(default_factory=dict)
+    postal: set[str] = field(default_factory=set)
+    accessible: bool = False
+
+
+class _Texts:
+    """Text per locale for the stemmed fields, and the language-neutral ``all`` field."""
+
+    def __init__(self) -> None:
+        self.by_locale: dict[str, list[str]] = defaultdict(list)
+        self.everything: list[str] = []
+
+    def add(self, values: dict[str, str], *, neutral: bool = False) -> None:
         for locale, value in values.items():
-            texts[locale].append(value)
+            self.by_locale[locale].append(value)
             if neutral:
-                everything.append(value)
+                self.everything.append(value)
 
-    names = _texts(service, "name")
-    everything.extend(names.values())
-    if service.description:
-        everything.append(service.description)
-    for field in SERVICE_TEXT_FIELDS:
-        add(_texts(service, field))
-    if service.organization is not None:
-        add(_texts(service.organization, "name"), neutral=True)
-    for area in service.service_areas:
-        add(_texts(area, "name"))
-    for phone in service.phones:
-        add(_texts(phone, "description"))
 
-    cities, regions, points, areas, postal = set(), set(), [], {}, set()
-    accessible = False
-    schedules = list(service.schedules)
+def _places(service: m.Service, texts: _Texts) -> _Places:
+    places = _Places()
     for sal in service.service_at_locations:
         location = sal.location
         if location is None:
             continue
-        schedules.extend(location.schedules)
         area = _texts(location, "public_area")
-        add(area, neutral=True)
+        texts.add(area, neutral=True)
         for address in location.addresses:
             # The city and province are coarse enough to show even for confidential sites.
             if address.city:
-                cities.add(address.city.strip())
-                everything.append(address.city)
+                places.cities.add(address.city.strip())
+                texts.everything.append(address.city)
             if address.state_province:
-                regions.add(address.state_province.strip())
+                places.regions.add(address.state_province.strip())
         if location.accessibility:
-            accessible = True
+            places.accessible = True
         if location.confidential:
-            if area:
-                areas.update(area)
+            places.areas.update(area)
             continue
-        add(_texts(location, "name"))
+        texts.add(_texts(location, "name"))
         for address in location.addresses:
             if address.postal_code:
-                postal.add(address.postal_code.replace(" ", "")[:3].upper())
+                places.postal.add(address.postal_code.replace(" ", "")[:3].upper())
         if (location.latitude is not None and location.longitude is not None
                 and -90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
-            points.append((round(location.latitude, 5), round(location.longitude, 5)))
+            places.points.append((round(location.latitude, 5), round(location.longitude, 5)))
+    return places
 
-    all_terms: list[str] = []
-    for term_id in term_ids:
-        for ancestor in taxonomy.with_ancestors(term_id):
-            if ancestor not in all_terms:
-                all_terms.append(ancestor)
-    flags = set()
-    if service.crisis_line:
-        flags.add("crisis_line")
-    if service.open_24_7:
-        flags.add("open_24_7")
-    if accessible:
-        flags.add("accessible")
-    if any(p.text_ok for p in service.phones):
-        flags.add("text_ok")
-    if any(p.tty for p in service.phones):
-        flags.add("tty")
+
+def _flags_and_costs(service: m.Service, all_terms: list[str], taxonomy: Taxonomy,
+                     accessible: bool) -> tuple[set[str], set[str]]:
+    flags = {name for name, on in (("crisis_line", service.crisis_line),
+                                   ("open_24_7", service.open_24_7), ("accessible", accessible),
+                                   ("text_ok", any(p.text_ok for p in service.phones)),
+                                   ("tty", any(p.tty for p in service.phones))) if on}
     for term_id in all_terms:
         code = taxonomy.terms[term_id].code
         if code in FLAG_TERM_CODES:
@@ -259,38 +249,65 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
         costs.add("free")
     if "free" in costs:
         flags.add("free")
+    return flags, costs
 
-    languages = sorted({(lang.code or "").strip().lower() for lang in service.languages
-                        if lang.code})
+
+def _row(service: m.Service, names: dict[str, str], places: _Places, all_terms: list[str],
+         languages: list[str], default_tz: str) -> SearchRow:
     phone = next((p for p in sorted(service.phones, key=lambda p: (p.type not in
                   (None, "voice"), p.id))), None)
-    row = SearchRow(
+    return SearchRow(
         id=service.id, name=names, description=_texts(service, "description"),
         text_language=service.text_language or "en",
         organization=_texts(service.organization, "name") if service.organization else {},
-        cities=sorted(cities), areas=areas, points=points, postal=sorted(postal),
-        schedules=schedule_rows(schedules, default_tz), crisis_line=service.crisis_line,
-        open_24_7=service.open_24_7, status=service.status,
+        cities=sorted(places.cities), areas=places.areas, points=places.points,
+        postal=sorted(places.postal),
+        schedules=schedule_rows(service_schedules(service), default_tz),
+        crisis_line=service.crisis_line, open_24_7=service.open_24_7, status=service.status,
         phone=Phone(phone.number, phone.text_ok, phone.tty) if phone else None,
         terms=all_terms, languages=languages,
         last_verified_at=(service.last_verified_at.isoformat()
                           if service.last_verified_at else None))
+
+
+def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxonomy,
+                        default_tz: str) -> dict[str, Any]:
+    """The index document for one public service."""
+    texts = _Texts()
+    names = _texts(service, "name")
+    texts.everything.extend(names.values())
+    if service.description:
+        texts.everything.append(service.description)
+    for text_field_name in SERVICE_TEXT_FIELDS:
+        texts.add(_texts(service, text_field_name))
+    if service.organization is not None:
+        texts.add(_texts(service.organization, "name"), neutral=True)
+    for area in service.service_areas:
+        texts.add(_texts(area, "name"))
+    for phone in service.phones:
+        texts.add(_texts(phone, "description"))
+    places = _places(service, texts)
+    all_terms = list(dict.fromkeys(ancestor for term_id in term_ids
+                                   for ancestor in taxonomy.with_ancestors(term_id)))
+    flags, costs = _flags_and_costs(service, all_terms, taxonomy, places.accessible)
+    languages = sorted({(lang.code or "").strip().lower() for lang in service.languages
+                        if lang.code})
     doc: dict[str, Any] = {
         "id": service.id,
-        "all": "\n".join(everything),
+        "all": "\n".join(texts.everything),
         "terms": ",".join(all_terms),
         "languages": ",".join(languages),
-        "city": ",".join(sorted({fold(c) for c in cities})),
-        "region": ",".join(sorted({fold(r) for r in regions})),
+        "city": ",".join(sorted({fold(c) for c in places.cities})),
+        "region": ",".join(sorted({fold(r) for r in places.regions})),
         "flags": ",".join(sorted(flags)),
         "cost": ",".join(sorted(costs)),
-        "row": row.to_stored(),
+        "row": _row(service, names, places, all_terms, languages, default_tz).to_stored(),
     }
     for locale in SUPPORTED_LOCALES:
         if locale in names:
             doc[name_field(locale)] = names[locale]
-        if texts.get(locale):
-            doc[text_field(locale)] = "\n".join(texts[locale])
+        if texts.by_locale.get(locale):
+            doc[text_field(locale)] = "\n".join(texts.by_locale[locale])
     return doc
 
 
