@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import base
 from . import hsds as m
 
 # Columns of ours that are not part of the exchanged object.
@@ -140,7 +141,7 @@ def to_python(column: sa.Column, value: Any) -> Any:
             raise ConversionError(f"expected a date like 2026-01-31, got {value!r}") from None
     if isinstance(kind, sa.Time):
         return parse_time(value)
-    if isinstance(kind, (sa.DateTime, m.base.UTCDateTime)):
+    if isinstance(kind, (sa.DateTime, base.UTCDateTime)):
         try:
             parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
