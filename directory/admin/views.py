@@ -170,24 +170,24 @@ class ServiceAdmin(RecordAdmin):
 
     @action("submit", _l("Submit for review"))
     def action_submit(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.submit_service_for_review(i, actor=actor()))
+        self._each(ids, lambda i: operations.submit_service_for_review(i))
 
     @action("publish", _l("Publish"), _l("Publish the selected listings?"))
     def action_publish(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.publish_service(i, actor=actor()))
+        self._each(ids, lambda i: operations.publish_service(i))
 
     @action("unpublish", _l("Back to draft"))
     def action_unpublish(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.unpublish_service(i, actor=actor()))
+        self._each(ids, lambda i: operations.unpublish_service(i))
 
     @action("archive", _l("Archive"), _l("Archive the selected listings?"))
     def action_archive(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.archive_service(i, actor=actor()))
+        self._each(ids, lambda i: operations.archive_service(i))
 
     @action("verify", _l("Mark verified"))
     def action_verify(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.verify_service(i, verified_by=actor(),
-                                                            actor=actor()))
+        self._each(ids, lambda i: operations.verify_service(
+            i, verified_by=operations.actor_name(current_user)))
 
     @expose("/workflow/", methods=("POST",))
     def workflow_view(self) -> Any:
@@ -202,11 +202,6 @@ class ServiceAdmin(RecordAdmin):
             return redirect(url_for(".index_view"))
         handlers[name]([service_id])
         return redirect(url_for(".edit_view", id=service_id))
-
-
-def actor() -> str:
-    """Who is acting, for the audit trail and ``verified_by``."""
-    return current_user.email
 
 
 class OrganizationAdmin(RecordAdmin):

@@ -24,6 +24,8 @@ SECRET_FIELDS = frozenset({"password", "fs_uniquifier", "tf_totp_secret", "tf_ph
                            "mf_recovery_codes", "fs_webauthn_user_handle", "us_totp_secrets",
                            "last_login_ip", "current_login_ip"})
 NOT_AUDITED = (AuditLog, SearchChange)
+# Where ``operations.audit`` names who is making the session's changes.
+ACTOR_KEY = "actor"
 _DELETED_KEY = "directory.deleted_service_ids"
 
 
@@ -192,7 +194,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context) -> None:
     conn = session.connection()
-    actor = session.info.get("actor")
+    actor = session.info.get(ACTOR_KEY)
     now = utcnow()
     audit_rows: list[dict[str, Any]] = []
     service_ids: set[str] = set(session.info.pop(_DELETED_KEY, set()))

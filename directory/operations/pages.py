@@ -15,7 +15,7 @@ from .errors import FieldError, ValidationError
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def save_page(data: dict[str, Any], *, actor: str | None = None) -> m.Page:
+def save_page(data: dict[str, Any]) -> m.Page:
     """Create or update an explainer page from ``{slug, title, body, translations, ...}``."""
     errors: list[FieldError] = []
     slug = data.get("slug")
@@ -49,8 +49,6 @@ def save_page(data: dict[str, Any], *, actor: str | None = None) -> m.Page:
                                      slug))
     if errors:
         raise ValidationError(errors)
-    if actor:
-        db.session.info["actor"] = actor
     page = db.session.scalar(sa.select(m.Page).where(m.Page.slug == slug))
     if page is None:
         page = m.Page(id=data.get("id") or m.new_id(), slug=slug)
