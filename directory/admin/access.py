@@ -14,6 +14,7 @@ from flask_admin.model.form import converts
 from flask_security import current_user
 
 from ..extensions import db
+from .. import operations
 from ..operations import ValidationError
 
 ADMIN = ("admin",)
@@ -130,7 +131,5 @@ class SecureModelView(RoleMixin, ModelView):
         return super().handle_view_exception(exc)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        from .checks import validate_record
-
-        validate_record(model)
+        operations.save_edited_record(model)
 
