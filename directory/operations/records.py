@@ -345,3 +345,9 @@ def save_edited_record(record: Any, owned: Iterable[Any] = ()) -> Any:
             validate_record(child)
     db.session.flush()
     return record
+
+
+def delete_record(record: Any) -> None:
+    """Delete a record, and what the models cascade the delete to; flush."""
+    db.session.delete(record)
+    db.session.flush()

@@ -7,7 +7,7 @@ from typing import Any
 from .. import models as m
 from ..extensions import db
 from .errors import FieldError, NotFound, ValidationError
-from .records import RecordWriter, save_record
+from .records import RecordWriter, delete_record, save_record
 
 # Which publication moves are allowed, from -> to.
 TRANSITIONS = {
@@ -115,6 +115,4 @@ def translate_service(service_id: str, locale: str, values: dict[str, str]) -> m
 
 def delete_service(service_id: str) -> None:
     """Delete a service and the records only it owns."""
-    service = get_service(service_id)
-    db.session.delete(service)
-    db.session.flush()
+    delete_record(get_service(service_id))
