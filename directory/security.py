@@ -140,4 +140,6 @@ def _audit_account_changes(app: Flask) -> None:
     @app.before_request
     def _account_actor() -> None:
         if request.path.startswith(prefix) and current_user.is_authenticated:
-            db.session.info["actor"] = current_user.email
+            from .operations import set_actor
+
+            set_actor(current_user)

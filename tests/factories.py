@@ -49,9 +49,10 @@ def service_data(**overrides: Any) -> dict[str, Any]:
 
 def make_service(*, publish: bool = True, commit: bool = True, **overrides: Any):
     """Create a service through operations; published and committed unless told otherwise."""
-    service = operations.create_service(service_data(**overrides), actor="test")
-    if publish:
-        operations.publish_service(service.id, actor="test")
+    with operations.acting_as("test"):
+        service = operations.create_service(service_data(**overrides))
+        if publish:
+            operations.publish_service(service.id)
     if commit:
         db.session.commit()
     return service

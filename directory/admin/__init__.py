@@ -100,9 +100,9 @@ def init_app(app: Flask) -> None:
         if has_role(*STAFF):
             from flask_security import current_user
 
-            from ..extensions import db
+            from ..operations import set_actor
 
-            db.session.info["actor"] = current_user.email
+            set_actor(current_user)
 
     @app.context_processor
     def _admin_context() -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -14,8 +16,10 @@ from flask_admin.model.form import converts
 from flask_security import current_user
 
 from ..extensions import db
+from .. import operations
 from ..operations import ValidationError
 
+log = logging.getLogger(__name__)
 ADMIN = ("admin",)
 EDITORS = ("admin", "editor")
 TRANSLATORS = ("admin", "editor", "translator")
@@ -130,7 +134,21 @@ class SecureModelView(RoleMixin, ModelView):
         return super().handle_view_exception(exc)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        from .checks import validate_record
+        operations.save_edited_record(model)
 
-        validate_record(model)
+    def delete_model(self, model: Any) -> bool:
+        # Flask-Admin's own deletes behind the session's back; ours go through operations.
+        try:
+            self.on_model_delete(model)
+            operations.delete_record(model)
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            if not self.handle_view_exception(exc):
+                flash(admin_gettext("Failed to delete record. %(error)s", error=str(exc)),
+                      "error")
+                log.exception("Failed to delete record.")
+            return False
+        self.after_model_delete(model)
+        return True
 

@@ -10,10 +10,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
 
 from .. import models as m
-from ..operations.pages import SLUG_RE
-from ..operations import FieldError, ValidationError
+from .. import operations
+from ..operations import ValidationError
 from .access import EDITORS
-from .checks import clean_page_markdown
 from .views import RecordAdmin, choices, translations_inline
 
 
@@ -39,14 +38,7 @@ class PageAdmin(RecordAdmin):
         super().__init__(m.Page, name=_l("Pages"), endpoint="page", **kwargs)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        if not SLUG_RE.match(model.slug or "") or len(model.slug) > 128:
-            raise ValidationError([FieldError("page.slug",
-                                              "use lowercase letters, digits and hyphens")])
-        model.body = clean_page_markdown(model.body)
-        for row in model.translations:
-            if row.body:
-                row.body = clean_page_markdown(row.body, f"page.translations.{row.locale}")
-        super().on_model_change(form, model, is_created)
+        operations.save_edited_page(model)
 
     @expose("/preview", methods=("POST",))
     def preview_view(self) -> Any:
@@ -55,7 +47,7 @@ class PageAdmin(RecordAdmin):
 
         text = request.form.get("body", "")[:200_000]
         try:
-            text = clean_page_markdown(text)
+            text = operations.clean_page_markdown(text)
         except ValidationError as exc:
             return self.render("admin/page_preview.html", html=None, errors=exc.errors), 400
         return self.render("admin/page_preview.html", html=render_markdown(text), errors=[])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -22,7 +21,7 @@ from .. import operations
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .access import ADMIN, EDITORS, TRANSLATORS, SecureModelView, UTCModelConverter
-from .checks import safe_cell, validate_record
+from .checks import safe_cell
 
 
 def choices(values: Any) -> list[SelectChoice]:
@@ -64,17 +63,6 @@ def translations_inline(model: type) -> OwnedInline:
                        form_args={"locale": {"choices": LOCALE_CHOICES}})
 
 
-def refresh_translation_digests(record: Any) -> None:
-    """Translation rows edited in this form were made from the current base text."""
-    if not hasattr(record, "translations"):
-        return
-    digest = record.source_digest()
-    session = db.session
-    for row in record.translations:
-        if row in session.new or session.is_modified(row):
-            row.source_digest = digest
-
-
 class RecordAdmin(SecureModelView):
     """An HSDS record: editors, with translations inline when the record has them."""
 
@@ -104,13 +92,13 @@ class RecordAdmin(SecureModelView):
         super().__init__(model, **kwargs)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        refresh_translation_digests(model)
-        super().on_model_change(form, model, is_created)
-        # Rows edited inline (phones, schedules, addresses) follow the same rules.
-        for inline in self.inline_models or ():
-            if isinstance(inline, OwnedInline) and inline.forward != "translations":
-                for child in getattr(model, inline.forward):
-                    validate_record(child)
+        operations.save_edited_record(model, owned=self.owned_rows(model))
+
+    def owned_rows(self, model: Any) -> list[Any]:
+        """Rows edited inline with ``model`` (phones, schedules, addresses), translations aside."""
+        return [child for inline in self.inline_models or ()
+                if isinstance(inline, OwnedInline) and inline.forward != "translations"
+                for child in getattr(model, inline.forward)]
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         return safe_cell(super().get_export_value(model, name))
@@ -170,24 +158,24 @@ class ServiceAdmin(RecordAdmin):
 
     @action("submit", _l("Submit for review"))
     def action_submit(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.submit_service_for_review(i, actor=actor()))
+        self._each(ids, lambda i: operations.submit_service_for_review(i))
 
     @action("publish", _l("Publish"), _l("Publish the selected listings?"))
     def action_publish(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.publish_service(i, actor=actor()))
+        self._each(ids, lambda i: operations.publish_service(i))
 
     @action("unpublish", _l("Back to draft"))
     def action_unpublish(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.unpublish_service(i, actor=actor()))
+        self._each(ids, lambda i: operations.unpublish_service(i))
 
     @action("archive", _l("Archive"), _l("Archive the selected listings?"))
     def action_archive(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.archive_service(i, actor=actor()))
+        self._each(ids, lambda i: operations.archive_service(i))
 
     @action("verify", _l("Mark verified"))
     def action_verify(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.verify_service(i, verified_by=actor(),
-                                                            actor=actor()))
+        self._each(ids, lambda i: operations.verify_service(
+            i, verified_by=operations.actor_name(current_user)))
 
     @expose("/workflow/", methods=("POST",))
     def workflow_view(self) -> Any:
@@ -202,11 +190,6 @@ class ServiceAdmin(RecordAdmin):
             return redirect(url_for(".index_view"))
         handlers[name]([service_id])
         return redirect(url_for(".edit_view", id=service_id))
-
-
-def actor() -> str:
-    """Who is acting, for the audit trail and ``verified_by``."""
-    return current_user.email
 
 
 class OrganizationAdmin(RecordAdmin):
@@ -295,25 +278,7 @@ class TranslationAdmin(SecureModelView):
         return form
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        with db.session.no_autoflush:
-            self._check_translation(model)
-
-    def _check_translation(self, model: Any) -> None:
-        parent = db.session.get(self.parent_model, model.parent_id)
-        if parent is None:
-            raise operations.ValidationError([operations.FieldError(
-                "parent_id", _("No record with this id."))])
-        duplicate = db.session.scalar(sa.select(type(model).id).where(
-            type(model).parent_id == model.parent_id, type(model).locale == model.locale,
-            type(model).id != (model.id or -1)))
-        if duplicate is not None:
-            raise operations.ValidationError([operations.FieldError(
-                "locale", _("This record already has a translation in that language."))])
-        model.source_digest = parent.source_digest()
-        if isinstance(parent, m.Page) and model.body:
-            from .checks import clean_page_markdown
-
-            model.body = clean_page_markdown(model.body, "body")
+        operations.save_translation(model, self.parent_model)
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         return safe_cell(super().get_export_value(model, name))
@@ -335,23 +300,10 @@ class UserAdmin(SecureModelView):
         super().__init__(m.User, name=_l("Users"), **kwargs)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        from sqlalchemy import inspect
-
-        state = inspect(model)
-        if state.attrs["active"].history.has_changes() and not model.active:
-            # A new uniquifier invalidates every session and remember cookie of the account
-            # (as `flask users deactivate` does).
-            from ..security import user_datastore
-
-            user_datastore().set_uniquifier(model)
-        if model.id == current_user.id and (not model.active or not model.has_role("admin")):
-            raise operations.ValidationError([operations.FieldError(
-                "active", _("You cannot disable or demote your own account."))])
+        operations.save_account(model, by=current_user)
 
     def on_model_delete(self, model: Any) -> None:
-        if model.id == current_user.id:
-            raise operations.ValidationError([operations.FieldError(
-                "user", _("You cannot delete your own account."))])
+        operations.check_account_deletion(model, by=current_user)
 
 
 class SynonymAdmin(SecureModelView):
@@ -377,31 +329,13 @@ class SynonymAdmin(SecureModelView):
     form_overrides = {"locale": SelectField}
     form_args = {"locale": {"choices": LOCALE_CHOICES}}
     form_widget_args = {"terms": {"rows": 3}, "note": {"rows": 2}}
-    MAX_MEMBERS = 40
-    MAX_MEMBER_LENGTH = 100
 
     def __init__(self, **kwargs: Any):
         super().__init__(m.SearchSynonym, name=_l("Search synonyms"), category=None,
                          endpoint="search_synonym", **kwargs)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        errors = []
-        if model.locale not in SUPPORTED_LOCALES:
-            errors.append(operations.FieldError("locale", _("Choose one of the languages.")))
-        members = m.SearchSynonym.split(model.terms)
-        if len(members) < 2:
-            errors.append(operations.FieldError(
-                "terms", _("Give at least two words or phrases, separated by commas.")))
-        elif len(members) > self.MAX_MEMBERS:
-            errors.append(operations.FieldError(
-                "terms", _("At most %(n)d words or phrases in one group.", n=self.MAX_MEMBERS)))
-        elif any(len(member) > self.MAX_MEMBER_LENGTH for member in members):
-            errors.append(operations.FieldError(
-                "terms", _("Each word or phrase can be at most %(n)d characters long.",
-                           n=self.MAX_MEMBER_LENGTH)))
-        if errors:
-            raise operations.ValidationError(errors)
-        model.terms = ", ".join(members)
+        operations.save_synonym_group(model)
 
 
 class PartnerAdmin(SecureModelView):
@@ -433,20 +367,7 @@ class PartnerAdmin(SecureModelView):
     column_formatters = {"embed_code": lambda v, c, model, n: v._embed(c, model, n)}
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        import re
-
-        errors = []
-        if not re.fullmatch(r"[A-Za-z0-9_-]{3,64}", model.key or ""):
-            errors.append(operations.FieldError(
-                "key", _("Use 3 to 64 letters, digits, hyphens or underscores.")))
-        for origin in (model.allowed_origins or "").split():
-            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
-                errors.append(operations.FieldError(
-                    "allowed_origins", _("%(origin)s is not an origin like "
-                                         "https://example.org", origin=origin[:60])))
-        model.preset_locale = model.preset_locale or None
-        if errors:
-            raise operations.ValidationError(errors)
+        operations.save_partner(model)
 
 
 class AuditLogAdmin(SecureModelView):

@@ -23,6 +23,8 @@ SECRET_FIELDS = frozenset({"password", "fs_uniquifier", "tf_totp_secret", "tf_ph
                            "mf_recovery_codes", "fs_webauthn_user_handle", "us_totp_secrets",
                            "last_login_ip", "current_login_ip"})
 NOT_AUDITED = (AuditLog, SearchChange)
+# Where ``operations.audit`` names who is making the session's changes.
+ACTOR_KEY = "actor"
 
 
 def _jsonable(value: Any) -> Any:
@@ -76,7 +78,7 @@ def _tracked(obj: Any) -> bool:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context) -> None:
     conn = session.connection()
-    actor = session.info.get("actor")
+    actor = session.info.get(ACTOR_KEY)
     now = utcnow()
     audit_rows: list[dict[str, Any]] = []
     for obj in session.new:

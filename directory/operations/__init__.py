@@ -1,17 +1,28 @@
 """Every write to the directory: validate, change, flush. Callers own the commit."""
 
+from .accounts import check_account_deletion, end_sessions, save_account
+from .audit import acting_as, actor_name, current_actor, set_actor
 from .errors import FieldError, NotFound, ValidationError
-from .pages import save_page
-from .records import RecordWriter, save_record
+from .pages import clean_page_markdown, save_edited_page, save_page
+from .partners import is_origin, partner_origins, save_partner
+from .records import (
+    RecordWriter, delete_record, save_edited_record, save_record, validate_record,
+)
 from .services import (
     archive_service, create_service, delete_service, get_service, publish_service,
-    publishing_problems, set_actor, submit_service_for_review, translate_service,
+    publishing_problems, submit_service_for_review, translate_service,
     unpublish_service, update_service, verify_service,
 )
+from .synonyms import save_synonym_group
+from .translations import refresh_translation_digests, save_translation
 
 __all__ = [
+    "acting_as", "actor_name", "current_actor", "set_actor",
     "FieldError", "NotFound", "ValidationError", "RecordWriter", "save_record", "save_page",
+    "save_edited_record", "validate_record", "delete_record", "save_edited_page", "clean_page_markdown",
+    "save_translation", "refresh_translation_digests", "save_synonym_group", "save_partner",
+    "is_origin", "partner_origins", "save_account", "check_account_deletion", "end_sessions",
     "archive_service", "create_service", "delete_service", "get_service", "publish_service",
-    "publishing_problems", "set_actor", "submit_service_for_review", "translate_service",
+    "publishing_problems", "submit_service_for_review", "translate_service",
     "unpublish_service", "update_service", "verify_service",
 ]

@@ -8,6 +8,7 @@ field, flushes, and never commits.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -306,3 +307,47 @@ def save_record(model: type, data: dict[str, Any], **options: Any) -> Any:
     record = writer.save(model, data)
     writer.finish()
     return record
+
+
+# Link fields a record outside the HSDS entities may carry (the entities check URL_FIELDS).
+OTHER_LINK_FIELDS = ("url", "website", "uri")
+
+
+def validate_record(record: Any) -> None:
+    """Apply ``save_record``'s field rules to a record edited in place; raise ValidationError."""
+    model = type(record)
+    path = ENTITY_NAMES.get(model, getattr(model, "__tablename__", "record"))
+    writer = RecordWriter()
+    writer.record_id = getattr(record, "id", None)
+    if model in ENTITY_NAMES:
+        data = {column.key: getattr(record, column.key, None) for column in model.__table__.columns}
+        writer._validate(model, record, data, path)
+    else:
+        for name in OTHER_LINK_FIELDS:
+            if unsafe_link(getattr(record, name, None)):
+                writer._error(f"{path}.{name}", "only http, https, mailto and tel links are allowed")
+    if writer.errors:
+        raise ValidationError(writer.errors)
+
+
+def save_edited_record(record: Any, owned: Iterable[Any] = ()) -> Any:
+    """Save a record a form changed in place, with the rows it owns (phones, hours, ...).
+
+    Translation rows edited with it are marked as made from the current base text; every
+    record is checked by the rules of ``save_record``; then flush. Raise ValidationError.
+    """
+    from .translations import refresh_translation_digests
+
+    refresh_translation_digests(record)
+    with db.session.no_autoflush:
+        validate_record(record)
+        for child in owned:
+            validate_record(child)
+    db.session.flush()
+    return record
+
+
+def delete_record(record: Any) -> None:
+    """Delete a record, and what the models cascade the delete to; flush."""
+    db.session.delete(record)
+    db.session.flush()

@@ -7,7 +7,7 @@ from typing import Any
 from .. import models as m
 from ..extensions import db
 from .errors import FieldError, NotFound, ValidationError
-from .records import RecordWriter, save_record
+from .records import RecordWriter, delete_record, save_record
 
 # Which publication moves are allowed, from -> to.
 TRANSITIONS = {
@@ -18,11 +18,6 @@ TRANSITIONS = {
 }
 
 
-def set_actor(actor: str | None) -> None:
-    """Name who is making the changes in this session (written to the audit trail)."""
-    db.session.info["actor"] = actor
-
-
 def get_service(service_id: str) -> m.Service:
     """Return the service or raise NotFound."""
     service = db.session.get(m.Service, service_id)
@@ -31,28 +26,22 @@ def get_service(service_id: str) -> m.Service:
     return service
 
 
-def create_service(data: dict[str, Any], *, actor: str | None = None) -> m.Service:
+def create_service(data: dict[str, Any]) -> m.Service:
     """Create a service (and what it nests) from its HSDS 3.0 form; new services start as drafts."""
     if data.get("id") and db.session.get(m.Service, data["id"]) is not None:
         raise ValidationError([FieldError("service.id", "a service with this id already exists",
                                           data["id"])])
-    set_actor(actor) if actor else None
     return save_record(m.Service, {"publication": "draft", **data})
 
 
-def update_service(service_id: str, data: dict[str, Any], *,
-                   actor: str | None = None) -> m.Service:
+def update_service(service_id: str, data: dict[str, Any]) -> m.Service:
     """Update the fields present in ``data``; nested lists present replace the current ones."""
     get_service(service_id)
-    if actor:
-        set_actor(actor)
     return save_record(m.Service, {**data, "id": service_id})
 
 
-def _move(service_id: str, target: str, actor: str | None) -> m.Service:
+def _move(service_id: str, target: str) -> m.Service:
     service = get_service(service_id)
-    if actor:
-        set_actor(actor)
     if target != service.publication and target not in TRANSITIONS[service.publication]:
         raise ValidationError([FieldError(
             "service.publication", f"cannot go from {service.publication} to {target}",
@@ -78,43 +67,39 @@ def publishing_problems(service: m.Service) -> list[FieldError]:
     return problems
 
 
-def submit_service_for_review(service_id: str, *, actor: str | None = None) -> m.Service:
+def submit_service_for_review(service_id: str) -> m.Service:
     """Move a draft into review."""
-    return _move(service_id, "in_review", actor)
+    return _move(service_id, "in_review")
 
 
-def publish_service(service_id: str, *, actor: str | None = None) -> m.Service:
+def publish_service(service_id: str) -> m.Service:
     """Publish a service after checking it is complete enough for the public."""
     problems = publishing_problems(get_service(service_id))
     if problems:
         raise ValidationError(problems)
-    return _move(service_id, "published", actor)
+    return _move(service_id, "published")
 
 
-def unpublish_service(service_id: str, *, actor: str | None = None) -> m.Service:
+def unpublish_service(service_id: str) -> m.Service:
     """Take a service back to draft."""
-    return _move(service_id, "draft", actor)
+    return _move(service_id, "draft")
 
 
-def archive_service(service_id: str, *, actor: str | None = None) -> m.Service:
+def archive_service(service_id: str) -> m.Service:
     """Archive a service: hidden from the public, kept for the record."""
-    return _move(service_id, "archived", actor)
+    return _move(service_id, "archived")
 
 
-def verify_service(service_id: str, *, verified_by: str,
-                   actor: str | None = None) -> m.Service:
+def verify_service(service_id: str, *, verified_by: str) -> m.Service:
     """Record that a curator confirmed the listing is correct today."""
     service = get_service(service_id)
-    if actor:
-        set_actor(actor)
     service.last_verified_at = m.utcnow()
     service.verified_by = verified_by
     db.session.flush()
     return service
 
 
-def translate_service(service_id: str, locale: str, values: dict[str, str], *,
-                      actor: str | None = None) -> m.Service:
+def translate_service(service_id: str, locale: str, values: dict[str, str]) -> m.Service:
     """Add or replace one locale's translation of a service's text."""
     service = get_service(service_id)
     current = [{"locale": row.locale,
@@ -122,18 +107,12 @@ def translate_service(service_id: str, locale: str, values: dict[str, str], *,
                 "source_digest": row.source_digest}
                for row in service.translations if row.locale != locale]
     current.append({"locale": locale, **values})
-    if actor:
-        set_actor(actor)
     writer = RecordWriter()
     writer.save(m.Service, {"id": service_id, "translations": current})
     writer.finish()
     return service
 
 
-def delete_service(service_id: str, *, actor: str | None = None) -> None:
+def delete_service(service_id: str) -> None:
     """Delete a service and the records only it owns."""
-    service = get_service(service_id)
-    if actor:
-        set_actor(actor)
-    db.session.delete(service)
-    db.session.flush()
+    delete_record(get_service(service_id))

@@ -22,12 +22,12 @@ from markupsafe import Markup, escape
 from .. import i18n
 from .. import models as m
 from ..extensions import db
+from ..operations.partners import partner_origins
 
 bp = Blueprint("widget", __name__, template_folder="templates")
 
 WIDGET_JS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "widget",
                          "widget.js")
-ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 
 
@@ -37,12 +37,6 @@ def active_partner(key: str) -> m.Partner | None:
         return None
     return db.session.scalar(sa.select(m.Partner).where(m.Partner.key == key,
                                                         m.Partner.active.is_(True)))
-
-
-def allowed_origins(partner: m.Partner) -> list[str]:
-    """The partner's well-formed allowed origins (scheme://host[:port])."""
-    return [o.rstrip("/") for o in (partner.allowed_origins or "").split()
-            if ORIGIN.match(o.rstrip("/"))]
 
 
 def embed_code(partner: m.Partner, base_url: str | None = None) -> Markup:
@@ -108,7 +102,7 @@ def widget_config(partner_key: str):
     if partner is None:
         response = jsonify(status=404, message=_("Unknown or inactive partner."))
         response.status_code = 404
-    elif origin and origin != own and origin not in allowed_origins(partner):
+    elif origin and origin != own and origin not in partner_origins(partner):
         response = jsonify(status=403, message=_("This site may not embed the widget."))
         response.status_code = 403
     else:
@@ -137,7 +131,7 @@ def embed(partner_key: str):
         html_lang=i18n.html_lang(presets["locale"]),
         text_dir=i18n.text_direction(presets["locale"])))
     # 'self' lets the admin show a live preview; every other site must be on the partner's list.
-    ancestors = " ".join(["'self'", *allowed_origins(partner)])
+    ancestors = " ".join(["'self'", *partner_origins(partner)])
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "

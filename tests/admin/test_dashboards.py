@@ -17,7 +17,8 @@ def test_stale_listing_shows_up_until_verified(app, signed_in):
     old = make_service(name="Old Verified Line")
     fresh = make_service(name="Fresh Verified Line")
     old.last_verified_at = m.utcnow() - timedelta(days=400)
-    operations.verify_service(fresh.id, verified_by="someone@example.org", actor="test")
+    with operations.acting_as("test"):
+        operations.verify_service(fresh.id, verified_by="someone@example.org")
     db.session.commit()
     editor = signed_in("editor")
     page = editor.get("/admin/stale/").get_data(as_text=True)
@@ -41,8 +42,8 @@ def test_missing_and_stale_french_translations_show_up(app, signed_in):
     assert untranslated.id in link and "locale=fr" in link
     assert translator.get(link.replace("&amp;", "&")).status_code == 200
 
-    operations.update_service(translated.id, {"description": "A new description."},
-                              actor="test")
+    with operations.acting_as("test"):
+        operations.update_service(translated.id, {"description": "A new description."})
     db.session.commit()
     page = translator.get("/admin/translations/?locale=fr").get_data(as_text=True)
     stale = page.split('class="stale"')[1].split("</ul>")[0]

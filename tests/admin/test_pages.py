@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from admin.staff import form_data
 
 from directory import models as m
-from directory.admin.checks import clean_page_markdown, safe_cell
+from directory.admin.checks import safe_cell
+from directory.operations.pages import clean_page_markdown
 from directory.extensions import db
 
 

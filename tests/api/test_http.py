@@ -83,7 +83,8 @@ def test_etag_and_last_modified_answer_304_until_something_changes(client, listi
     from directory import operations
     from directory.extensions import db
 
-    operations.update_service(listing.id, {"name": "Harbour Crisis Line (renamed)"}, actor="t")
+    with operations.acting_as("t"):
+        operations.update_service(listing.id, {"name": "Harbour Crisis Line (renamed)"})
     db.session.commit()
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and "renamed" in changed.get_json()["name"]

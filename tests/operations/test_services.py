@@ -49,7 +49,8 @@ def test_operations_flush_but_never_commit(app):
 def test_publication_workflow(app):
     service = make_service(publish=False)
     assert service.publication == "draft" and not service.is_public
-    operations.submit_service_for_review(service.id, actor="editor@example.org")
+    with operations.acting_as("editor@example.org"):
+        operations.submit_service_for_review(service.id)
     assert service.publication == "in_review"
     operations.publish_service(service.id)
     assert service.is_public
@@ -81,7 +82,8 @@ def test_translation_goes_stale_when_the_source_changes(app):
 
 def test_every_change_is_audited_with_who_and_what(app):
     service = make_service()
-    operations.update_service(service.id, {"name": "Harbour Line"}, actor="curator@example.org")
+    with operations.acting_as("curator@example.org"):
+        operations.update_service(service.id, {"name": "Harbour Line"})
     db.session.commit()
     rows = db.session.scalars(sa.select(m.AuditLog).where(
         m.AuditLog.entity == "service", m.AuditLog.entity_id == service.id)
@@ -126,3 +128,18 @@ def test_user_passwords_never_reach_the_audit_trail(app, runner):
     assert rows and all("password" not in (r.changes or {}) for r in rows)
     assert "correct horse" not in str([r.changes for r in db.session.scalars(
         sa.select(m.AuditLog))])
+
+
+def test_acting_as_names_the_actor_for_the_block_only(app):
+    service = make_service()
+    operations.set_actor("cli:someone")
+    with operations.acting_as("curator@example.org") as name:
+        assert name == operations.current_actor() == "curator@example.org"
+        operations.update_service(service.id, {"name": "Harbour Line"})
+    assert operations.current_actor() == "cli:someone"
+    operations.update_service(service.id, {"name": "Harbour Line, again"})
+    db.session.commit()
+    actors = db.session.scalars(sa.select(m.AuditLog.actor).where(
+        m.AuditLog.entity == "service", m.AuditLog.entity_id == service.id,
+        m.AuditLog.action == "update").order_by(m.AuditLog.id)).all()
+    assert actors[-2:] == ["curator@example.org", "cli:someone"]
