@@ -143,7 +143,7 @@ def bench_size(size: int, repeat: int, procs: int) -> list[tuple[str, str]]:
             for params in QUERIES:
                 search(**{**params, **extra})
 
-        from directory.search import cache as search_cache
+        from directory.search import scoring as search_cache
 
         def uncached_pass() -> list[float]:
             out = []

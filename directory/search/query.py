@@ -22,7 +22,7 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, synonyms_version
-from .cache import SearcherCache, bitmap_to_mask, cache_for, ids_to_bitmap
+from .scoring import SearcherCache, bitmap_to_mask, cache_for, ids_to_bitmap
 from .documents import Taxonomy, load_curated_synonyms
 from .fallback import database_search
 from .index import IndexUnavailable, index_for

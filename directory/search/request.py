@@ -157,11 +157,13 @@ def form_values(source: Any) -> dict[str, Any]:
     filters = {key: [v for v in source.getlist(key) if v] for key in FILTER_KEYS
                if any(source.getlist(key))}
     raw_page = source.get("page", "1") or "1"
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 0
+    # ASCII digits only: "²".isdigit() is True but int("²") fails.
+    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 6 \
+        else 0
     radius = source.get("radius_km") or None
     return {"q": source.get("suggested_q") or source.get("q", ""), "filters": filters,
             "page": page, "near": (source.get("near") or "").strip()[:100] or None,
-            "radius_km": float(radius) if radius and radius.replace(".", "", 1).isdigit()
-            else None,
+            "radius_km": float(radius) if radius and radius.isascii()
+            and radius.replace(".", "", 1).isdigit() else None,
             "sort": source.get("sort") or "relevance",
             "open_now": source.get("open_now") == "1"}

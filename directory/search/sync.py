@@ -225,7 +225,7 @@ def warm_up(app: Flask) -> None:
     Called in each web worker before it takes requests (gunicorn ``post_worker_init``); at
     100k listings this moves several seconds off the first distance or open-now search.
     """
-    from .cache import cache_for
+    from .scoring import cache_for
     from .schema import FACET_FIELDS
 
     with app.app_context():

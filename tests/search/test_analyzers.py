@@ -15,7 +15,7 @@ from whoosh import fields, index
 from whoosh.qparser import QueryParser
 from whoosh.searching import Searcher
 
-from directory.search import analyzers
+from directory.search.analyzers import synonyms as synonym_module
 from directory.search.analyzers import (
     SUPPORTED_LOCALES,
     SYNONYM_PREFIX,
@@ -435,7 +435,7 @@ def test_verbatim_tokens_for_prefix_queries(searcher: Searcher) -> None:
 def test_synonym_files(locale: str) -> None:
     """Every locale has real groups, written in its own script, none merged by accident."""
     groups = synonym_groups(locale)
-    raw = analyzers._read_synonym_file(locale)
+    raw = synonym_module._read_synonym_file(locale)
     assert len(groups) >= (8 if locale in ("en", "fr", "es") else 4)
     assert len(groups) == len(raw), "two groups share a member and were merged"
     assert all(isinstance(g, list) and len(g) >= 2 and all(isinstance(m, str) for m in g)
@@ -511,7 +511,7 @@ def test_reload_synonyms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     (tmp_path / "en.txt").write_text(
         "# test\nkiosk, booth  # trailing comment\n\nlone\nclinic, health centre\n",
         encoding="utf-8")
-    monkeypatch.setattr(analyzers, "SYNONYM_DIR", tmp_path)
+    monkeypatch.setattr(synonym_module, "SYNONYM_DIR", tmp_path)
     reload_synonyms()
     try:
         assert synonym_groups("en") == [["kiosk", "booth"], ["clinic", "health centre"]]
@@ -614,3 +614,22 @@ def test_mixed_script_text_analyses(text: str, locale: str | None, mode: str) ->
         assert 0 <= t.startchar < t.endchar <= len(text)
         if not is_synonym_token(t.text):
             assert unicodedata.is_normalized("NFC", t.text)
+
+
+def test_indexes_written_before_the_package_split_still_open():
+    """Index TOCs pickle the schema's analyzers by class path; ones written while the classes
+    lived in ``directory.search.analyzers`` (one module) must keep loading."""
+    import pickle
+
+    from directory.search.analyzers import analyzer_for
+
+    analyzer = analyzer_for("fr")
+    current = pickle.dumps(analyzer, protocol=0)
+    old = current
+    for module in (b"folding", b"stopwords", b"stemming", b"synonyms"):
+        old = old.replace(b"directory.search.analyzers." + module + b"\n",
+                          b"directory.search.analyzers\n")
+    assert old != current and b"analyzers.folding" not in old
+    restored = pickle.loads(old)
+    assert [t.text for t in restored("Les maisons d'hébergement")] == \
+        [t.text for t in analyzer("Les maisons d'hébergement")]

@@ -210,3 +210,18 @@ def test_a_search_only_reads(app, index, taxonomy):
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert statements, "the searches read the taxonomy and change log"
     assert not {"INSERT", "UPDATE", "DELETE"} & set(statements), statements
+
+
+def test_sort_by_name_uses_the_names_it_shows(app, index, taxonomy):
+    """Sorted by name, a Spanish visitor sees "Alpha House" above "Abri Bleu". Each hit shows
+    its name in the visitor's language, else in the listing's own language (``_pick`` with
+    ``text_language``), but ``SegmentData.sort_name`` sorts by the visitor's language, else
+    English: a French listing with an English translation is shown by its French name and
+    sorted by its English one. (The mismatch predates the caches; moving the sort key into
+    ``sort_name`` kept it.)"""
+    listing("Alpha House", "Shelter for women.")
+    listing("Abri Bleu", "Hébergement pour femmes.", text_language="fr",
+            translations=[{"locale": "en", "name": "Zeta Shelter",
+                           "description": "Shelter for women."}])
+    names = [hit.name for hit in search("", sort="name", locale="es").hits]
+    assert names == sorted(names, key=str.casefold)

@@ -9,6 +9,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from factories import make_service
+from searchdata import ids as ranked_ids, listing
 
 from directory import models as m
 from directory import operations
@@ -217,3 +218,36 @@ def test_concurrent_rebuilds_leave_one_good_index(app, index):
     generations = [e for e in os.listdir(app.config["INDEX_DIR"]) if e.startswith("gen-")]
     assert generations == [os.path.basename(index.live_dir())]
     assert search("bulk", page_size=100).total == 30
+
+
+def test_new_synonym_group_reaches_did_you_mean_in_the_process_that_synced_it(app, index,
+                                                                              taxonomy):
+    """An editor adds the synonym group "haven, transition house". A visitor who then types
+    "havn" should be told "Did you mean: haven" and see the transition house. In the worker
+    that applied the change log itself (the after-commit sync, or catch_up), they are told
+    "Did you mean: hpv" and find nothing: sync_pending loaded the new groups first, so
+    ``_taxonomy()``'s own ``load_curated_synonyms`` returns False, the old taxonomy object is
+    kept, and the spelling vocabulary cached on that object never learns the group (until a
+    taxonomy edit or a restart)."""
+    house = listing("Maple Transition House", "A safe place for women and children.",
+                    terms=["transition-house"])
+    assert ranked_ids(search("transition house")) == [house.id]
+    assert search("zzzzqqq").total == 0  # a miss: the spelling vocabulary is built and cached
+    db.session.add(m.SearchSynonym(locale="en", terms="haven, transition house"))
+    db.session.commit()  # synced in this process (after-commit hook)
+    assert ranked_ids(search("haven")) == [house.id]  # the group itself is live in the index
+    results = search("havn")
+    assert results.suggestion == "haven"
+    assert ranked_ids(results) == [house.id]
+
+
+def test_new_synonym_of_a_category_label_finds_that_category(app, index, taxonomy):
+    """An editor adds "sexual wellness, sexual health". Category labels are matched through
+    synonyms (LabelMatcher), so "sexual wellness" should find a clinic filed under Sexual
+    health, as "sexual health" does. In the worker that synced the change the label matcher is
+    never rebuilt (same stale taxonomy object as above): the visitor finds nothing."""
+    clinic = listing("Cedar Clinic", "Testing for infections.", terms=["sti-testing"])
+    assert ranked_ids(search("sexual health")) == [clinic.id]  # through the category label
+    db.session.add(m.SearchSynonym(locale="en", terms="sexual wellness, sexual health"))
+    db.session.commit()
+    assert ranked_ids(search("sexual wellness")) == [clinic.id]

@@ -1,4 +1,4 @@
-"""search.cache: numpy matching and scoring agree with Whoosh, vectorised hours and distances agree with the
+"""search.scoring: numpy matching and scoring agree with Whoosh, vectorised hours and distances agree with the
 per-row rules, and per-segment data survives an edit without showing deleted versions."""
 
 from datetime import datetime, timedelta
@@ -13,12 +13,15 @@ from whoosh.filedb.filestore import RamStorage
 
 from directory import operations
 from directory.extensions import db
-from directory.search import cache as search_cache
+from directory.search import scoring as search_cache
 from directory.search import sync
 from directory.search.query import (_labels, _taxonomy, build_fuzzy_query, build_text_query,
                                     search, split_units)
 from directory.search.row import Schedule, haversine_km, is_open_at
 from directory.search.schema import build_schema
+import threading
+import time
+from collections import OrderedDict
 
 
 QUERIES = [("women leaving abuse", "en"), ("STI testing", "en"), ("sti test", "en"),
@@ -224,3 +227,62 @@ def test_warm_up_loads_places_and_never_raises(app, index, taxonomy, caplog):
     shutil.rmtree(app.config["INDEX_DIR"])
     sync.warm_up(app)
     assert "could not be warmed" in caplog.text
+
+
+def test_row_cache_survives_concurrent_readers(app, index, taxonomy, monkeypatch):
+    """With gunicorn threads (GUNICORN_THREADS>1) two requests read result rows from the same
+    segment at once. ``SegmentData.row`` does ``get`` then ``move_to_end`` on a shared
+    OrderedDict while another thread may ``popitem`` that very entry (or both threads pop from
+    a one-entry dict): KeyError, which search() turns into the database fallback, so that
+    visitor gets a degraded page (no facets, no distances, another order). The window is
+    widened here (a one-row cache, and a thread switch forced right after ``get``); at
+    ROW_CACHE=2048 the race is rarer, not absent."""
+    listing("Alder Clinic", "Testing.")
+    listing("Beech Clinic", "Testing.")
+    sync.rebuild(app)  # one segment holding both
+    cache = search_cache.cache_for(sync.index_for(app).searcher())
+    (data, _offset), = cache.parts
+    monkeypatch.setattr(search_cache, "ROW_CACHE", 1)
+
+    class SwitchAfterGet(OrderedDict):
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            time.sleep(0.0002)  # let another request thread run here
+            return found
+
+    data.rows = SwitchAfterGet()
+    errors = []
+    stop = threading.Event()
+
+    def read(docnum):
+        try:
+            for _ in range(1000):
+                if stop.is_set():
+                    return
+                data.row(docnum)
+        except Exception as exc:  # noqa: BLE001 - what a request thread would hit
+            errors.append(repr(exc))
+            stop.set()
+
+    threads = [threading.Thread(target=read, args=(d,)) for d in (0, 1, 0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+
+
+def test_junk_query_words_do_not_grow_the_generation_cache_without_bound(app, index, taxonomy):
+    """Every distinct word searched adds an entry per field to ``SearcherCache.idf`` (words in
+    no listing too: 3 entries per word in English, 5 in other languages), and nothing trims it
+    while the index is unchanged. A crawler sending distinct junk words grows the worker's
+    memory with every request until the next edit (only gunicorn's max_requests recycling
+    bounds it). The posting caches have a budget (MAX_POSTING_BYTES); this one has none; the
+    per-searcher term cache it replaced was capped at 20,000 entries. (Any fix passes here
+    that does not keep every junk word: a cap below 60,000, or no entries for absent terms.)"""
+    listing("Alder Clinic", "Testing.")
+    cache = search_cache.cache_for(sync.index_for(app).searcher())
+    words = 60_000
+    for n in range(words):
+        cache.scores(wq.Term("all", f"qx{n}zz"))  # what each junk word costs a search
+    assert len(cache.idf) < words

@@ -1,4 +1,6 @@
-"""What ``search()`` keeps between queries: per-segment data and per-generation views.
+"""The scoring engine: what ``search()`` computes and keeps between queries, per segment and
+per searcher generation (BM25F scores as numpy arrays, facets, distances, opening hours, place
+centroids and an answer cache).
 
 Whoosh segments never change once written: an edit adds a small segment and marks the old
 document deleted in its segment. Everything derived from a segment (posting lists, field
