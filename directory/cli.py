@@ -202,8 +202,11 @@ def _bring_index_up_to_date(*, rebuild: bool) -> None:
 @click.option("--published-only", is_flag=True, help="Only services the public can see.")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
               show_default=True, help="HSDS 3.0 JSON files, or the tabular CSV datapackage.")
+@click.option("--hsds-version", type=click.Choice(["3.0", "3.1"]), default="3.0",
+              show_default=True,
+              help="3.1 adds HSDS 3.1's fields (additional_urls) to the JSON files.")
 def export_command(folder: str, include_confidential: bool, published_only: bool,
-                   fmt: str) -> None:
+                   fmt: str, hsds_version: str) -> None:
     """Export the directory as HSDS 3.0 JSON files (or a CSV datapackage) into FOLDER."""
     from .exchange.datapackage import export_datapackage
     from .exchange.exporter import export_folder
@@ -216,7 +219,7 @@ def export_command(folder: str, include_confidential: bool, published_only: bool
                                     published_only=published_only)
     else:
         counts = export_folder(folder, include_confidential=include_confidential,
-                               published_only=published_only)
+                               published_only=published_only, hsds_version=hsds_version)
     click.echo(f"Exported to {folder}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 

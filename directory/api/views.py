@@ -74,6 +74,14 @@ def page_object(contents: list[Any], total: int, page: int, per_page: int) -> di
             "last_page": page >= total_pages, "empty": not contents, "contents": contents}
 
 
+HSDS_VERSIONS = ("3.0", "3.1")
+
+
+def hsds_version(params: Params) -> str:
+    """``hsds=3.1`` adds HSDS 3.1's fields (additional_urls); the default is plain 3.0."""
+    return params.choice("hsds", HSDS_VERSIONS, HSDS_VERSION)
+
+
 def not_found(kind: str) -> ApiError:
     return ApiError(_("No published %(kind)s with this id.", kind=kind), "id", 404)
 
@@ -190,7 +198,9 @@ def service_filters(params: Params) -> tuple[sa.Select, list[str] | None]:
         query = query.where(m.Service.organization_id == organization_id)
     modified_after = params.date_time("modified_after")
     if modified_after:
-        query = query.where(m.Service.updated_at >= modified_after)
+        # Whatever a record shows as last_modified (the later of the two) is >= the watermark.
+        query = query.where(sa.or_(m.Service.updated_at >= modified_after,
+                                   m.Service.last_modified >= modified_after))
     ranking = None
     text = params.text("search")
     if text:
@@ -251,7 +261,7 @@ def api_root() -> Response:
 def services() -> Response:
     """Published services: a Page of one-to-one fields, or fully nested with ``full``."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     full = params.boolean("full")
     minimal = params.boolean("minimal")
     query, ranking = service_filters(params)
@@ -295,7 +305,7 @@ def service_detail(service_id: str) -> Response:
     record = db.session.get(m.Service, service_id) if m.is_record_id(service_id) else None
     if record is None or not record.is_public:
         raise not_found("service")
-    return json_response(ApiSerializer(params.locale()).record(record))
+    return json_response(ApiSerializer(params.locale(), hsds_version(params)).record(record))
 
 
 def public_organizations() -> sa.Select:
@@ -319,7 +329,7 @@ def organization_object(serializer: ApiSerializer, organization: m.Organization,
 def organizations() -> Response:
     """Organizations that have published services."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     full = params.boolean("full")
     full_service = params.boolean("full_service")
     query = public_organizations()
@@ -350,7 +360,8 @@ def organization_detail(organization_id: str) -> Response:
     if record is None or record.id not in set(db.session.scalars(public_organizations().where(
             m.Organization.id == record.id))):
         raise not_found("organization")
-    return json_response(organization_object(ApiSerializer(params.locale()), record, full=True,
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
+    return json_response(organization_object(serializer, record, full=True,
                                              full_service=params.boolean("full_service")))
 
 
@@ -371,7 +382,7 @@ def sal_object(serializer: ApiSerializer, sal: m.ServiceAtLocation, *, full: boo
 def service_at_locations() -> Response:
     """Where published services are delivered."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     full = params.boolean("full")
     services_query, ranking = service_filters(params)
     query = sa.select(m.ServiceAtLocation.id).where(
@@ -400,13 +411,14 @@ def service_at_location_detail(sal_id: str) -> Response:
     record = db.session.get(m.ServiceAtLocation, sal_id) if m.is_record_id(sal_id) else None
     if record is None or record.service is None or not record.service.is_public:
         raise not_found("service at location")
-    return json_response(sal_object(ApiSerializer(params.locale()), record, full=True))
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
+    return json_response(sal_object(serializer, record, full=True))
 
 
 def taxonomies() -> Response:
     """The taxonomies our categories come from."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     query = sa.select(m.Taxonomy.id)
     text = params.text("search")
     if text:
@@ -423,13 +435,13 @@ def taxonomy_detail(taxonomy_id: str) -> Response:
     record = db.session.get(m.Taxonomy, taxonomy_id) if m.is_record_id(taxonomy_id) else None
     if record is None:
         raise not_found("taxonomy")
-    return json_response(ApiSerializer(params.locale()).record(record))
+    return json_response(ApiSerializer(params.locale(), hsds_version(params)).record(record))
 
 
 def taxonomy_terms() -> Response:
     """Category terms, with translated names for the requested locale."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     query = sa.select(m.TaxonomyTerm.id)
     taxonomy_id = params.record_id("taxonomy_id")
     if taxonomy_id:
@@ -457,7 +469,7 @@ def taxonomy_term_detail(term_id: str) -> Response:
     record = db.session.get(m.TaxonomyTerm, term_id) if m.is_record_id(term_id) else None
     if record is None:
         raise not_found("taxonomy term")
-    return json_response(ApiSerializer(params.locale()).record(record))
+    return json_response(ApiSerializer(params.locale(), hsds_version(params)).record(record))
 
 
 # -- search ----------------------------------------------------------------------------------

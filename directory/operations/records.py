@@ -177,6 +177,8 @@ class RecordWriter:
                                         record, key, data, self.record_name))
         for key, value in context.items():
             setattr(record, key, value)
+        if model is m.Service and "last_modified" not in data:
+            record.last_modified = m.utcnow()  # HSDS last_modified: this write, unless given
         if is_new and model is m.Service and "publication" not in data and self.default_publication:
             record.publication = self.default_publication
         self._validate(model, record, data, path)
@@ -341,7 +343,16 @@ class RecordWriter:
                     sa.select(model.id).where(model.id.in_(lookup[start:start + 500]))))
             missing.update((table, v) for v in wanted - here - found)
         placeholders: dict[tuple[str, str], Any] = {}
-        for path, table, value, record_id, record, key, data, name in self.references:
+
+        def named_first(ref) -> int:  # a placeholder is named from the best-described record
+            data, record = ref[6] or {}, ref[4]
+            if any(data.get(k) for k in ("organization_name", "organisation_name")):
+                return 0
+            model = record.model if isinstance(record, _Stub) else type(record)
+            return 1 if model is m.Service else 2
+
+        for path, table, value, record_id, record, key, data, name in sorted(
+                self.references, key=named_first):
             if (table, value) not in missing:
                 continue
             if (table, value) in placeholders:
