@@ -93,41 +93,105 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--allow-dangling", is_flag=True,
               help="Drop references to records that are neither in the input nor in the "
                    "directory (each one is reported) instead of refusing the import.")
-def import_command(path: str, publication: str, dry_run: bool, allow_dangling: bool) -> None:
+@click.option("--missing-organizations", type=click.Choice(["create", "refuse"]),
+              default="create", show_default=True,
+              help="Organizations referenced but neither in the input nor in the directory: "
+                   "create a placeholder named from the referencing record's organization "
+                   "fields (flagged for curators, each one reported), or refuse the import.")
+@click.option("--bulk", is_flag=True,
+              help="Write in batches of --batch-size records (one transaction, same "
+                   "validation, audit and change log): for large imports.")
+@click.option("--batch-size", type=click.IntRange(10, 100_000), default=1000,
+              show_default=True, help="Records per batch with --bulk.")
+@click.option("--no-index", is_flag=True,
+              help="Leave the search index alone (bring it up to date later with "
+                   "`flask --app directory search sync`, or `search rebuild`).")
+def import_command(path: str, publication: str, dry_run: bool, allow_dangling: bool,
+                   missing_organizations: str, bulk: bool, batch_size: int,
+                   no_index: bool) -> None:
     """Import HSDS 3.0 JSON from PATH (a file or a folder of files) or a CSV datapackage.
 
     A file may hold one object (like service_full.json), a list, an HSDS Page of objects
     (like service_list.json) or tabular JSON. Everything is validated against the HSDS 3.0
-    schema first; if anything is wrong, every problem is listed with its record id, nothing is
-    saved and the command exits with status 1.
+    schema first; if anything is wrong, every problem is listed with its record id, name, field
+    and fix, nothing is saved and the command exits with status 1. Taxonomies named by a term's
+    taxonomy_id only become placeholder taxonomies, flagged for curators; missing organizations
+    follow --missing-organizations. Every such decision is listed. The search index is brought
+    up to date at the end.
     """
-    from .exchange.importer import count_items, import_path
+    from .exchange.importer import ImportFileError, count_items, import_path
     from .operations import set_actor
 
     if not os.path.exists(path):
         _fail(f"{path}: no such file or folder", 2)
     set_actor(_cli_actor())
-    total = count_items(path, current_app.config["HSDS_SCHEMA_DIR"])
+    schema_dir = current_app.config["HSDS_SCHEMA_DIR"]
     try:
+        total = count_items(path, schema_dir)
         with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
-            report = import_path(path, schema_dir=current_app.config["HSDS_SCHEMA_DIR"],
-                                 default_publication=publication,
-                                 allow_dangling=allow_dangling, progress=bar.update)
+            report = import_path(path, schema_dir=schema_dir, default_publication=publication,
+                                 allow_dangling=allow_dangling,
+                                 missing_organizations=missing_organizations, bulk=bulk,
+                                 batch_size=batch_size, progress=bar.update)
     except ValidationError as exc:
         db.session.rollback()
         _print_errors(exc)
         sys.exit(1)
+    except (ImportFileError, ValueError) as exc:
+        db.session.rollback()
+        _fail(f"Nothing was imported: {exc}", 1)
     for note in report.skipped:
         click.echo(f"Skipped {note}")
+    for decision in report.decisions:
+        click.secho(f"Decision: {decision}", fg="cyan", err=True)
     for warning in report.warnings:
         click.secho(f"Warning: {warning}", fg="yellow", err=True)
     if dry_run:
         db.session.rollback()
         click.echo("Dry run: valid; nothing saved.")
         return
-    db.session.commit()
+    changed = report.counts.get("service", 0) + report.counts.get("organization", 0) \
+        + report.counts.get("location", 0) + report.counts.get("taxonomy_term", 0)
+    # A large import is indexed in one rebuild below rather than row by row at commit.
+    sync_on_commit = current_app.config.get("SEARCH_SYNC_ON_COMMIT", True)
+    if bulk or no_index:
+        current_app.config["SEARCH_SYNC_ON_COMMIT"] = False
+    try:
+        db.session.commit()
+    finally:
+        current_app.config["SEARCH_SYNC_ON_COMMIT"] = sync_on_commit
     summary = ", ".join(f"{v} {k}" for k, v in sorted(report.counts.items())) or "nothing"
     click.echo(f"Imported {summary}.")
+    if report.decisions:
+        click.echo(f"{len(report.decisions)} placeholder(s) created; curators find them in the "
+                   "admin (filter on placeholder).")
+    if not no_index and changed:
+        _bring_index_up_to_date(rebuild=bulk)
+    elif changed:
+        click.secho("Warning: the search index was not updated, so searches do not show this "
+                    "import yet. Run `flask --app directory search sync` (or `search rebuild`).",
+                    fg="yellow", err=True)
+
+
+def _bring_index_up_to_date(*, rebuild: bool) -> None:
+    """After an import: apply the change log to the search index, or build it when missing."""
+    if "directory_search" not in current_app.extensions:
+        return
+    from .search import sync
+
+    how = ("Searches do not show the imported listings yet. Run `flask --app directory search "
+           "rebuild` to build the search index.")
+    try:
+        if rebuild or not sync.index_for(current_app).exists():
+            click.echo("Building the search index...", err=True)
+            count = sync.rebuild(current_app)
+            click.echo(f"Search index built: {count} public listings.")
+        else:
+            sync.sync_pending(current_app)
+            click.echo("Search index up to date.")
+    except Exception as exc:  # noqa: BLE001 - the import is committed; say how to finish
+        click.secho(f"Warning: the search index could not be updated ({type(exc).__name__}: "
+                    f"{str(exc)[:200]}). {how}", fg="yellow", err=True)
 
 
 @click.command("export")
@@ -138,8 +202,11 @@ def import_command(path: str, publication: str, dry_run: bool, allow_dangling: b
 @click.option("--published-only", is_flag=True, help="Only services the public can see.")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
               show_default=True, help="HSDS 3.0 JSON files, or the tabular CSV datapackage.")
+@click.option("--hsds-version", type=click.Choice(["3.0", "3.1"]), default="3.0",
+              show_default=True,
+              help="3.1 adds HSDS 3.1's fields (additional_urls) to the JSON files.")
 def export_command(folder: str, include_confidential: bool, published_only: bool,
-                   fmt: str) -> None:
+                   fmt: str, hsds_version: str) -> None:
     """Export the directory as HSDS 3.0 JSON files (or a CSV datapackage) into FOLDER."""
     from .exchange.datapackage import export_datapackage
     from .exchange.exporter import export_folder
@@ -152,7 +219,7 @@ def export_command(folder: str, include_confidential: bool, published_only: bool
                                     published_only=published_only)
     else:
         counts = export_folder(folder, include_confidential=include_confidential,
-                               published_only=published_only)
+                               published_only=published_only, hsds_version=hsds_version)
     click.echo(f"Exported to {folder}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 

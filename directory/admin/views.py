@@ -196,9 +196,9 @@ class OrganizationAdmin(RecordAdmin):
     """Organizations, with their translations."""
 
     can_view_details = can_export = True
-    column_list = ("name", "email", "website", "updated_at")
+    column_list = ("name", "email", "website", "placeholder", "updated_at")
     column_searchable_list = ("name", "alternate_name", "description", "email")
-    column_filters = ("text_language", "updated_at")
+    column_filters = ("text_language", "placeholder", "updated_at")
     form_excluded_columns = RecordAdmin.form_excluded_columns + ("services",)
 
 

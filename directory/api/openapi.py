@@ -148,12 +148,15 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "locale": _param("locale", {"type": "string", "enum": list(i18n.SUPPORTED_LOCALES)},
                      "Show translated fields in this locale (falls back to the base text, "
                      "listed in `fallback_fields`). Default: the Accept-Language header."),
+    "hsds": _param("hsds", {"type": "string", "enum": ["3.0", "3.1"], "default": "3.0"},
+                   "`3.1` adds HSDS 3.1's fields (`additional_urls`); the default is HSDS 3.0 "
+                   "with our profile's extension fields only."),
     "accept_language": _param("Accept-Language", {"type": "string", "maxLength": 200},
                               "Preferred languages, used when `locale` is not given.",
                               where="header"),
 }
 
-LIST_PARAMS = ["search", "page", "per_page", "format", "locale", "accept_language"]
+LIST_PARAMS = ["search", "page", "per_page", "format", "locale", "hsds", "accept_language"]
 SERVICE_FILTERS = ["taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after",
                    "postcode", "proximity"]
 
@@ -201,7 +204,7 @@ def _body_schema(params: list[str]) -> dict[str, Any]:
 def _detail(summary: str, schema_name: str, id_name: str, operation_id: str,
             extra: list[str] | None = None) -> dict[str, Any]:
     item = _read(summary, {"$ref": REF + schema_name},
-                 ["locale", "accept_language", *(extra or [])], operation_id=operation_id,
+                 ["locale", "hsds", "accept_language", *(extra or [])], operation_id=operation_id,
                  errors=("400", "404", "429"))
     item["parameters"] = [_param(id_name, {"type": "string"}, "The record's id (a UUID).",
                                  where="path")]

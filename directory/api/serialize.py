@@ -17,8 +17,8 @@ class ApiSerializer(Serializer):
     and whether the translation used was made from older base text (``stale_translation``).
     """
 
-    def __init__(self, locale: str | None = None):
-        super().__init__(public=True)
+    def __init__(self, locale: str | None = None, hsds_version: str = "3.0"):
+        super().__init__(public=True, hsds_version=hsds_version)
         self.locale = locale
 
     def record(self, record: Any, *, nest: bool = True, parent_model: type | None = None

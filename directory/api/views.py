@@ -77,6 +77,14 @@ def page_object(contents: list[Any], total: int, page: int, per_page: int) -> di
             "last_page": page >= total_pages, "empty": not contents, "contents": contents}
 
 
+HSDS_VERSIONS = ("3.0", "3.1")
+
+
+def hsds_version(params: Params) -> str:
+    """``hsds=3.1`` adds HSDS 3.1's fields (additional_urls); the default is plain 3.0."""
+    return params.choice("hsds", HSDS_VERSIONS, HSDS_VERSION)
+
+
 def not_found(kind: str) -> ApiError:
     return ApiError(_("No published %(kind)s with this id.", kind=kind), "id", 404)
 
@@ -193,7 +201,9 @@ def service_filters(params: Params) -> tuple[sa.Select, list[str] | None]:
         query = query.where(m.Service.organization_id == organization_id)
     modified_after = params.date_time("modified_after")
     if modified_after:
-        query = query.where(m.Service.updated_at >= modified_after)
+        # Whatever a record shows as last_modified (the later of the two) is >= the watermark.
+        query = query.where(sa.or_(m.Service.updated_at >= modified_after,
+                                   m.Service.last_modified >= modified_after))
     ranking = None
     text = params.text("search")
     if text:
@@ -254,7 +264,7 @@ def api_root() -> Response:
 def services() -> Response:
     """Published services: a Page of one-to-one fields, or fully nested with ``full``."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     full = params.boolean("full")
     minimal = params.boolean("minimal")
     query, ranking = service_filters(params)
@@ -296,7 +306,7 @@ def service_detail(service_id: str) -> Response:
     """One published service, fully nested."""
     params = Params.from_request()
     record = published(m.Service, service_id, "service", lambda s: s.is_public)
-    return json_response(ApiSerializer(params.locale()).record(record))
+    return json_response(ApiSerializer(params.locale(), hsds_version(params)).record(record))
 
 
 def public_organizations() -> sa.Select:
@@ -320,7 +330,7 @@ def organization_object(serializer: ApiSerializer, organization: m.Organization,
 def organizations() -> Response:
     """Organizations that have published services."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     full = params.boolean("full")
     full_service = params.boolean("full_service")
     query = public_organizations()
@@ -349,7 +359,8 @@ def organization_detail(organization_id: str) -> Response:
     record = published(m.Organization, organization_id, "organization",
                        lambda o: db.session.scalar(public_organizations().where(
                            m.Organization.id == o.id)) is not None)
-    return json_response(organization_object(ApiSerializer(params.locale()), record, full=True,
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
+    return json_response(organization_object(serializer, record, full=True,
                                              full_service=params.boolean("full_service")))
 
 
@@ -370,7 +381,7 @@ def sal_object(serializer: ApiSerializer, sal: m.ServiceAtLocation, *, full: boo
 def service_at_locations() -> Response:
     """Where published services are delivered."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     full = params.boolean("full")
     services_query, ranking = service_filters(params)
     query = sa.select(m.ServiceAtLocation.id).where(
@@ -398,13 +409,14 @@ def service_at_location_detail(sal_id: str) -> Response:
     params = Params.from_request()
     record = published(m.ServiceAtLocation, sal_id, "service at location",
                        lambda sal: sal.service is not None and sal.service.is_public)
-    return json_response(sal_object(ApiSerializer(params.locale()), record, full=True))
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
+    return json_response(sal_object(serializer, record, full=True))
 
 
 def taxonomies() -> Response:
     """The taxonomies our categories come from."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     query = sa.select(m.Taxonomy.id)
     text = params.text("search")
     if text:
@@ -418,13 +430,13 @@ def taxonomy_detail(taxonomy_id: str) -> Response:
     """One taxonomy."""
     params = Params.from_request()
     record = published(m.Taxonomy, taxonomy_id, "taxonomy")
-    return json_response(ApiSerializer(params.locale()).record(record))
+    return json_response(ApiSerializer(params.locale(), hsds_version(params)).record(record))
 
 
 def taxonomy_terms() -> Response:
     """Category terms, with translated names for the requested locale."""
     params = Params.from_request()
-    serializer = ApiSerializer(params.locale())
+    serializer = ApiSerializer(params.locale(), hsds_version(params))
     query = sa.select(m.TaxonomyTerm.id)
     taxonomy_id = params.record_id("taxonomy_id")
     if taxonomy_id:
@@ -449,7 +461,7 @@ def taxonomy_term_detail(term_id: str) -> Response:
     """One taxonomy term."""
     params = Params.from_request()
     record = published(m.TaxonomyTerm, term_id, "taxonomy term")
-    return json_response(ApiSerializer(params.locale()).record(record))
+    return json_response(ApiSerializer(params.locale(), hsds_version(params)).record(record))
 
 
 # -- search ----------------------------------------------------------------------------------

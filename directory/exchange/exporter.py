@@ -22,8 +22,10 @@ CONFIDENTIAL_LOCATION_FIELDS = frozenset({"latitude", "longitude", "transportati
 class Serializer:
     """Turns records into HSDS objects; ``public`` hides what only staff may see."""
 
-    def __init__(self, *, public: bool = True):
+    def __init__(self, *, public: bool = True, hsds_version: str = "3.0"):
         self.public = public
+        # "3.0" writes HSDS 3.0 fields (plus our profile's); "3.1" adds 3.1's additional_urls.
+        self.hsds_version = hsds_version
         self.session = db.session
 
     def record(self, record: Any, *, nest: bool = True, parent_model: type | None = None
@@ -38,6 +40,12 @@ class Serializer:
             value = getattr(record, column.key)
             if value is not None:
                 out[column.key] = to_json(value)
+        if model is m.Service:
+            # HSDS last_modified in every mode: the source's own date when it gave one, else
+            # our last change, so a client syncing with modified_after always has a watermark.
+            stamp = record.last_modified or record.updated_at
+            if stamp is not None:
+                out["last_modified"] = to_json(stamp)
         if hasattr(model, "translation_class"):
             out["translations"] = translations_to_json(record)
             if hidden:
@@ -49,6 +57,8 @@ class Serializer:
         for nested in NESTED.get(model, ()):
             if not nested.export or nested.model is parent_model:
                 continue
+            if nested.model is m.Url and self.hsds_version != "3.1":
+                continue  # additional_urls is an HSDS 3.1 field
             if nested.many:
                 if hidden and nested.model is m.Address:
                     out[nested.key] = []
@@ -84,11 +94,11 @@ class Serializer:
 
 
 def export_folder(folder: str, *, include_confidential: bool = False,
-                  published_only: bool = False,
+                  published_only: bool = False, hsds_version: str = "3.0",
                   progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Write base.json and one JSON list per top-level object type into ``folder``."""
     os.makedirs(folder, exist_ok=True)
-    serializer = Serializer(public=not include_confidential)
+    serializer = Serializer(public=not include_confidential, hsds_version=hsds_version)
     counts: dict[str, int] = {}
     services = sa.select(m.Service).order_by(m.Service.id)
     if published_only:
@@ -110,7 +120,7 @@ def export_folder(folder: str, *, include_confidential: bool = False,
     _write(os.path.join(folder, "pages.json"), pages)
     counts["pages"] = len(pages)
     _write(os.path.join(folder, "base.json"), {
-        "version": "3.0", "profile": PROFILE_URI,
+        "version": hsds_version, "profile": PROFILE_URI,
         "openapi_url": "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
                        "openapi.json"})
     return counts

@@ -63,6 +63,35 @@ def _validators(schema_dir: str) -> dict[str, Draft202012Validator]:
 
 def schema_errors(entity: str, data: Any, schema_dir: str) -> list[tuple[str, str]]:
     """Return ``(path, message)`` for every way ``data`` breaks the HSDS schema of ``entity``."""
+    return [(path, message) for path, message, _fix in schema_problems(entity, data, schema_dir)]
+
+def _fix(error) -> str | None:
+    """What would fix one schema error, in a few words."""
+    kind, value = error.validator, error.validator_value
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "the field"
+        return f"add {missing!r}"
+    if kind == "enum":
+        return "use one of: " + ", ".join(map(str, value))
+    if kind == "type":
+        wanted = value if isinstance(value, str) else " or ".join(value)
+        return f"give a value of type {wanted}"
+    if kind == "format":
+        example = {"uuid": "a UUID like 6a8e3c2e-1111-4c3e-9e8b-3c2e1c2e1c2e",
+                   "email": "an address like name@example.org", "date": "a date like 2026-01-31",
+                   "uri": "an absolute URL like https://example.org"}.get(value)
+        return f"give {example or 'a valid ' + str(value)}"
+    if kind in ("minLength", "minItems"):
+        return "give a non-empty value"
+    if kind in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
+        return f"give a number within the allowed range ({kind} {value})"
+    if kind == "pattern":
+        return f"match the pattern {value}"
+    return None
+
+
+def schema_problems(entity: str, data: Any, schema_dir: str) -> list[tuple[str, str, str | None]]:
+    """Like ``schema_errors``, with what would fix each problem."""
     validator = _validators(schema_dir).get(entity)
     if validator is None:
         return []
@@ -74,5 +103,5 @@ def schema_errors(entity: str, data: Any, schema_dir: str) -> list[tuple[str, st
         message = error.message
         if len(message) > 200:
             message = message[:200] + "..."
-        out.append((path, message))
+        out.append((path, message, _fix(error)))
     return out

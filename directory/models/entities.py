@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import base
 from . import hsds as m
+from .base import UTCDateTime
 
 # Columns of ours that are not part of the exchanged object.
 INTERNAL_COLUMNS = frozenset({"created_at", "updated_at"})
@@ -141,7 +141,7 @@ def to_python(column: sa.Column, value: Any) -> Any:
             raise ConversionError(f"expected a date like 2026-01-31, got {value!r}") from None
     if isinstance(kind, sa.Time):
         return parse_time(value)
-    if isinstance(kind, (sa.DateTime, base.UTCDateTime)):
+    if isinstance(kind, (sa.DateTime, UTCDateTime)):
         try:
             parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:

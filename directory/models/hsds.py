@@ -41,6 +41,9 @@ class Organization(Translatable, Timestamped, db.Model):
     logo: Mapped[str | None] = mapped_column(Text)
     uri: Mapped[str | None] = mapped_column(Text)
     parent_organization_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    # Our extension: created by an import from a reference only; a curator should complete it.
+    placeholder: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
+                                              server_default=sa.false())
 
     services: Mapped[list[Service]] = relationship(back_populates="organization",
                                                    passive_deletes=True)
@@ -274,6 +277,9 @@ class Taxonomy(db.Model):
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     uri: Mapped[str | None] = mapped_column(Text)
     version: Mapped[str | None] = mapped_column(Str)
+    # Our extension: created by an import from a term's taxonomy_id only; a curator names it.
+    placeholder: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
+                                              server_default=sa.false())
 
 
 class TaxonomyTerm(Translatable, db.Model):

@@ -12,10 +12,17 @@ class FieldError:
     path: str
     message: str
     record_id: str | None = None
+    record_name: str | None = None   # the record's name, when it has one
+    fix: str | None = None           # what would fix it, when the message does not say
 
     def __str__(self) -> str:
-        where = f"{self.record_id}: " if self.record_id else ""
-        return f"{where}{self.path}: {self.message}"
+        where = ""
+        if self.record_id or self.record_name:
+            name = f" ({self.record_name!r})" if self.record_name and self.record_id else (
+                repr(self.record_name) if self.record_name else "")
+            where = f"{self.record_id or ''}{name}: "
+        fix = f" (fix: {self.fix})" if self.fix else ""
+        return f"{where}{self.path}: {self.message}{fix}"
 
 
 class ValidationError(ValueError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +50,7 @@ REQUIRED_TEXT: dict[type, tuple[str, ...]] = {
     m.Phone: ("number",), m.Taxonomy: ("name",), m.TaxonomyTerm: ("name",), m.Url: ("url",),
 }
 # Children that only exist through their parent: removed when dropped from the parent's list.
+MISSING_ORGANIZATION_POLICIES = ("create", "refuse")
 LINK_COLUMNS = ("service_id", "location_id", "organization_id", "contact_id",
                 "service_at_location_id", "phone_id")
 
@@ -57,24 +59,40 @@ class RecordWriter:
     """Applies HSDS objects to the session, collecting every error before anything is flushed."""
 
     def __init__(self, *, default_publication: str | None = None, replace_lists: bool = True,
-                 allow_dangling: bool = False):
+                 allow_dangling: bool = False, missing_organizations: str = "refuse",
+                 placeholder_taxonomies: bool = False):
         self.session = db.session
         self.errors: list[FieldError] = []
         self.default_publication = default_publication
         self.replace_lists = replace_lists
         # Drop references to records that exist nowhere (with a warning) instead of refusing.
         self.allow_dangling = allow_dangling
+        # Organizations referenced but found nowhere: "create" a flagged placeholder or "refuse".
+        if missing_organizations not in MISSING_ORGANIZATION_POLICIES:
+            raise ValueError(f"missing_organizations must be one of "
+                             f"{', '.join(MISSING_ORGANIZATION_POLICIES)}")
+        self.missing_organizations = missing_organizations
+        # Taxonomies named by a term's taxonomy_id only (HSDS allows it): a flagged placeholder.
+        self.placeholder_taxonomies = placeholder_taxonomies
         self.warnings: list[FieldError] = []
+        # What the writer decided on the data's behalf (placeholders made), for the report.
+        self.decisions: list[FieldError] = []
         self.record_id: str | None = None
-        # (path, referenced table, id, record id, record, column) for every reference in the data.
-        self.references: list[tuple[str, str, str, str | None, Any, str]] = []
+        self.record_name: str | None = None
+        # (path, referenced table, id, record id, record, column, data, record name) for every
+        # reference in the data.
+        self.references: list[tuple[str, str, str, str | None, Any, str, dict, str | None]] = []
         # Records created by this writer: pending objects are not in the identity map yet.
         self.created: dict[tuple[type, str], Any] = {}
+        # Ids known not to be in the database (see ``prefetch``): no lookup needed.
+        self.absent: set[tuple[type, str]] = set()
 
     # -- entry points ---------------------------------------------------------------------------
     def save(self, model: type, data: Any, path: str = "") -> Any:
         """Create or update one top-level record of ``model`` from ``data``."""
         self.record_id = data.get("id") if isinstance(data, dict) else None
+        name = data.get("name") if isinstance(data, dict) else None
+        self.record_name = name if isinstance(name, str) and name.strip() else None
         with self.session.no_autoflush:
             return self._upsert(model, data, path or ENTITY_NAMES[model], {})
 
@@ -85,9 +103,45 @@ class RecordWriter:
             raise ValidationError(self.errors)
         self.session.flush()
 
+    def release(self) -> None:
+        """Write what was saved so far and forget it (a bulk import's batch): flush unless
+        there are errors already (then the caller rolls back), keep only what the final
+        reference check needs, and empty the session."""
+        if not self.errors:
+            self.session.flush()
+        slim = []
+        for path, table, value, record_id, record, key, data, name in self.references:
+            if not isinstance(record, _Stub):
+                record = _Stub(type(record), record.id, getattr(record, "name", None),
+                               getattr(record, "taxonomy", None),
+                               getattr(record, "organization_id", None))
+            data = {k: data[k] for k in _PLACEHOLDER_KEYS if k in data} if data else {}
+            if isinstance(data.get("organization"), dict):
+                data["organization"] = {"name": data["organization"].get("name")}
+            slim.append((path, table, value, record_id, record, key, data, name))
+        self.references = slim
+        self.created.clear()
+        self.absent.clear()
+        self.session.expunge_all()
+
     # -- machinery ------------------------------------------------------------------------------
-    def _error(self, path: str, message: str) -> None:
-        self.errors.append(FieldError(path, message, self.record_id))
+    def prefetch(self, model: type, items: list[Any]) -> None:
+        """Look up at once which records ``items`` (and what they nest) would create, so saving
+        them needs no query per record (the bulk import's batches)."""
+        wanted: dict[type, set[str]] = {}
+        for data in items:
+            _collect_ids(model, data, wanted)
+        for kind, ids in wanted.items():
+            ids = {i for i in ids if (kind, i) not in self.created}
+            found: set[str] = set()
+            lookup = list(ids)
+            for start in range(0, len(lookup), 500):
+                found.update(self.session.scalars(
+                    sa.select(kind.id).where(kind.id.in_(lookup[start:start + 500]))))
+            self.absent.update((kind, i) for i in ids - found)
+
+    def _error(self, path: str, message: str, fix: str | None = None) -> None:
+        self.errors.append(FieldError(path, message, self.record_id, self.record_name, fix))
 
     def _upsert(self, model: type, data: Any, path: str, context: dict[str, Any]) -> Any:
         if not isinstance(data, dict):
@@ -99,12 +153,15 @@ class RecordWriter:
         elif not m.is_record_id(record_id):
             self._error(f"{path}.id", f"expected a UUID, got {record_id!r}")
             return None
-        record = self.created.get((model, record_id)) or self.session.get(model, record_id)
+        record = self.created.get((model, record_id))
+        if record is None and (model, record_id) not in self.absent:
+            record = self.session.get(model, record_id)
         is_new = record is None
         if is_new:
             record = model(id=record_id)
             self.session.add(record)
             self.created[(model, record_id)] = record
+            self.absent.discard((model, record_id))
         for column in scalar_columns(model):
             key = column.key
             if key == "id" or key not in data:
@@ -118,9 +175,11 @@ class RecordWriter:
             if value is not None and column.foreign_keys:
                 target = next(iter(column.foreign_keys)).column.table.name
                 self.references.append((f"{path}.{key}", target, value, self.record_id,
-                                        record, key))
+                                        record, key, data, self.record_name))
         for key, value in context.items():
             setattr(record, key, value)
+        if model is m.Service and "last_modified" not in data:
+            record.last_modified = m.utcnow()  # HSDS last_modified: this write, unless given
         if is_new and model is m.Service and "publication" not in data and self.default_publication:
             record.publication = self.default_publication
         self._validate(model, record, data, path)
@@ -129,7 +188,8 @@ class RecordWriter:
             if nested.key not in data or data[nested.key] is None:
                 continue
             if nested.many:
-                self._upsert_children(record, nested, data[nested.key], f"{path}.{nested.key}")
+                self._upsert_children(record, nested, data[nested.key], f"{path}.{nested.key}",
+                                      is_new)
             else:
                 parent = self._upsert(nested.model, data[nested.key], f"{path}.{nested.key}", {})
                 if parent is not None:
@@ -139,16 +199,18 @@ class RecordWriter:
             if data.get("attributes") is not None:
                 self._upsert_links(record, m.Attribute, data["attributes"], f"{path}.attributes",
                                    {"link_id": record.id, "link_entity": entity},
-                                   m.Attribute.link_id, m.Attribute.link_entity, entity)
+                                   m.Attribute.link_id, m.Attribute.link_entity, entity, is_new)
             if data.get("metadata") is not None:
                 self._upsert_links(record, m.Metadata, data["metadata"], f"{path}.metadata",
                                    {"resource_id": record.id, "resource_type": entity},
-                                   m.Metadata.resource_id, m.Metadata.resource_type, entity)
+                                   m.Metadata.resource_id, m.Metadata.resource_type, entity,
+                                   is_new)
         if "translations" in data and hasattr(model, "translation_class"):
             self._apply_translations(record, data["translations"], f"{path}.translations")
         return record
 
-    def _upsert_children(self, record: Any, nested: Nested, items: Any, path: str) -> None:
+    def _upsert_children(self, record: Any, nested: Nested, items: Any, path: str,
+                         is_new: bool = False) -> None:
         if not isinstance(items, list):
             self._error(path, "expected a list")
             return
@@ -157,8 +219,8 @@ class RecordWriter:
             child = self._upsert(nested.model, item, f"{path}[{index}]", {nested.fk: record.id})
             if child is not None:
                 kept.add(child.id)
-        if not self.replace_lists or nested.key == "services":
-            return
+        if not self.replace_lists or nested.key == "services" or is_new:
+            return  # a record new to the database has no stored children to drop
         column = getattr(nested.model, nested.fk)
         for existing in self.session.scalars(sa.select(nested.model).where(column == record.id)):
             if existing.id in kept:
@@ -169,7 +231,8 @@ class RecordWriter:
             if not any(getattr(existing, c, None) for c in LINK_COLUMNS):
                 self.session.delete(existing)
 
-    def _upsert_links(self, record, model, items, path, context, id_col, type_col, entity):
+    def _upsert_links(self, record, model, items, path, context, id_col, type_col, entity,
+                      is_new=False):
         if not isinstance(items, list):
             self._error(path, "expected a list")
             return
@@ -178,7 +241,7 @@ class RecordWriter:
             child = self._upsert(model, item, f"{path}[{index}]", context)
             if child is not None:
                 kept.add(child.id)
-        if self.replace_lists:
+        if self.replace_lists and not is_new:
             for existing in self.session.scalars(
                     sa.select(model).where(id_col == record.id, type_col == entity)):
                 if existing.id not in kept:
@@ -280,15 +343,122 @@ class RecordWriter:
                 found.update(self.session.scalars(
                     sa.select(model.id).where(model.id.in_(lookup[start:start + 500]))))
             missing.update((table, v) for v in wanted - here - found)
-        for path, table, value, record_id, record, key in self.references:
+        placeholders: dict[tuple[str, str], Any] = {}
+
+        def named_first(ref) -> int:  # a placeholder is named from the best-described record
+            data, record = ref[6] or {}, ref[4]
+            if any(data.get(k) for k in ("organization_name", "organisation_name")):
+                return 0
+            model = record.model if isinstance(record, _Stub) else type(record)
+            return 1 if model is m.Service else 2
+
+        for path, table, value, record_id, record, key, data, name in sorted(
+                self.references, key=named_first):
             if (table, value) not in missing:
                 continue
-            if self.allow_dangling:
+            if (table, value) in placeholders:
+                continue
+            if table == "taxonomy" and self.placeholder_taxonomies:
+                placeholders[(table, value)] = self._placeholder_taxonomy(
+                    path, value, record, record_id, name)
+            elif table == "organization" and self.missing_organizations == "create":
+                placeholders[(table, value)] = self._placeholder_organization(
+                    path, value, record, data, record_id, name)
+            elif self.allow_dangling:
+                if isinstance(record, _Stub):  # released by a bulk batch: load it again
+                    record = self.session.get(record.model, record.id)
                 setattr(record, key, None)
                 self.warnings.append(FieldError(path, f"no {table} with id {value}; link dropped",
-                                                record_id))
+                                                record_id, name))
+            elif table == "organization":
+                self.errors.append(FieldError(
+                    path, f"no organization with id {value} in the input or the directory",
+                    record_id, name, "add the organization to the input, or import with "
+                    "--missing-organizations create to make a placeholder for it"))
             else:
-                self.errors.append(FieldError(path, f"no {table} with id {value}", record_id))
+                self.errors.append(FieldError(
+                    path, f"no {table} with id {value} in the input or the directory",
+                    record_id, name, f"add the {table} to the input, or import with "
+                    "--allow-dangling to drop the link"))
+
+    def _placeholder_taxonomy(self, path: str, value: str, term: Any, record_id: str | None,
+                              record_name: str | None) -> Any:
+        label = (getattr(term, "taxonomy", None) or "").strip()
+        name = label or f"External taxonomy {value}"
+        taxonomy = m.Taxonomy(id=value, name=name, description="", placeholder=True)
+        self.session.add(taxonomy)
+        self.created[(m.Taxonomy, value)] = taxonomy
+        self.decisions.append(FieldError(
+            path, f"taxonomy {value} is not in the input or the directory: created a "
+            f"placeholder taxonomy {name!r}, flagged for a curator to name", record_id,
+            record_name))
+        return taxonomy
+
+    def _placeholder_organization(self, path: str, value: str, record: Any, data: dict,
+                                  record_id: str | None, record_name: str | None) -> Any:
+        name = _organization_name(data, record)
+        organization = m.Organization(id=value, name=name, description="", placeholder=True)
+        for source, target in (("organization_email", "email"),
+                               ("organization_url", "website"),
+                               ("organization_website", "website")):
+            if isinstance(data.get(source), str) and data[source].strip():
+                setattr(organization, target, data[source].strip())
+        self.session.add(organization)
+        self.created[(m.Organization, value)] = organization
+        self.decisions.append(FieldError(
+            path, f"organization {value} is not in the input or the directory: created a "
+            f"placeholder organization {name!r}, flagged for a curator to complete "
+            "(--missing-organizations create)", record_id, record_name))
+        return organization
+
+
+# Fields of a referencing record a placeholder organization is named from.
+_PLACEHOLDER_KEYS = ("organization_name", "organisation_name", "organization_email",
+                     "organization_url", "organization_website", "organization")
+
+
+@dataclass
+class _Stub:
+    """What the final reference check needs of a record a bulk batch has written and released."""
+
+    model: type
+    id: str
+    name: str | None
+    taxonomy: str | None
+    organization_id: str | None
+
+
+def _organization_name(data: dict, record: Any) -> str:
+    """A placeholder organization's name, from the referencing record's organization fields."""
+    for key in ("organization_name", "organisation_name"):
+        if isinstance(data.get(key), str) and data[key].strip():
+            return data[key].strip()
+    nested = data.get("organization")
+    if isinstance(nested, dict) and isinstance(nested.get("name"), str) and nested["name"].strip():
+        return nested["name"].strip()
+    own = getattr(record, "name", None)
+    if own:
+        return f"Organization of {own}"
+    return f"External organization {getattr(record, 'organization_id', '')}".strip()
+
+
+def _collect_ids(model: type, data: Any, out: dict[type, set[str]]) -> None:
+    """Every record id ``data`` (an HSDS object of ``model``) names, by model."""
+    if not isinstance(data, dict):
+        return
+    record_id = data.get("id")
+    if isinstance(record_id, str) and m.is_record_id(record_id):
+        out.setdefault(model, set()).add(record_id)
+    for nested in NESTED.get(model, ()):
+        value = data.get(nested.key)
+        for item in (value if isinstance(value, list) else [value]):
+            _collect_ids(nested.model, item, out)
+    if model not in NO_ATTRIBUTES:
+        for key, child in (("attributes", m.Attribute), ("metadata", m.Metadata)):
+            value = data.get(key)
+            if isinstance(value, list):
+                for item in value:
+                    _collect_ids(child, item, out)
 
 
 _ZONES: set[str] | None = None

@@ -196,3 +196,38 @@ def test_unknown_ids_and_paths_are_json_404s(client, listings, conforms):
         assert response.status_code == 404
         assert "No published" in conforms(response, path)["message"]
     assert client.get("/api/v1/no/such/thing").get_json()["status"] == 404
+
+
+def test_last_modified_in_every_mode_and_modified_after_sync_over_full_records(client, listings):
+    from directory.extensions import db
+    from directory import models as m
+
+    full = client.get("/api/v1/services?full=true").get_json()["contents"]
+    listed = client.get("/api/v1/services").get_json()["contents"]
+    minimal = client.get("/api/v1/services?minimal=true").get_json()["contents"]
+    assert full and all(item.get("last_modified") for item in full + listed)
+    by_id = {item["id"]: item["last_modified"] for item in minimal}
+    for item in full + listed:
+        assert item["last_modified"] == by_id[item["id"]]
+        detail = client.get(f"/api/v1/services/{item['id']}").get_json()
+        assert detail["last_modified"] == item["last_modified"]
+    watermark = max(item["last_modified"] for item in full)
+    again = client.get(f"/api/v1/services?full=true&modified_after={watermark}").get_json()
+    assert {i["id"] for i in again["contents"]} <= {i["id"] for i in full}
+    from directory.operations import update_service
+
+    changed = db.session.get(m.Service, full[0]["id"])
+    update_service(changed.id, {"name": changed.name + " (renamed)"})
+    db.session.commit()
+    later = client.get(f"/api/v1/services?full=true&modified_after={watermark}").get_json()
+    assert changed.id in {i["id"] for i in later["contents"]}
+    assert max(i["last_modified"] for i in later["contents"]) > watermark
+
+
+def test_hsds_31_fields_only_when_asked(client, listings):
+    plain = client.get("/api/v1/services?full=true").get_json()["contents"]
+    assert plain and all("additional_urls" not in item for item in plain)
+    newer = client.get("/api/v1/services?full=true&hsds=3.1").get_json()["contents"]
+    assert all("additional_urls" in item for item in newer)
+    bad = client.get("/api/v1/services?hsds=2.0")
+    assert bad.status_code == 400 and "hsds" in bad.get_data(as_text=True)

@@ -72,7 +72,7 @@ def round_trip(runner, tmp_path, fmt: str) -> None:
     problems = {table: {row for row in set(rows) ^ set(after[table]) if row[0] not in lost_ok}
                 for table, rows in before.items()}
     problems = {table: rows for table, rows in problems.items() if rows}
-    assert not problems
+    assert not problems, {t: sorted(r) for t, r in problems.items()}
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

@@ -115,11 +115,13 @@ def test_export_is_valid_hsds(app, runner, tmp_path):
 
 def test_tabular_example_imports_with_its_dangling_links_reported(app, runner):
     path = os.path.join(EXAMPLES, "tabular.json")
-    refused = runner.invoke(args=["import", path])
+    refused = runner.invoke(args=["import", "--missing-organizations", "refuse", path])
     assert refused.exit_code == 1
     assert "location.organization_id: no organization with id 985e4a42" in refused.output
+    assert "--missing-organizations create" in refused.output
     assert db.session.scalar(sa.select(sa.func.count(m.Location.id))) == 0
-    result = runner.invoke(args=["import", "--allow-dangling", path])
+    result = runner.invoke(args=["import", "--missing-organizations", "refuse",
+                                 "--allow-dangling", path])
     assert result.exit_code == 0, result.output
     assert "link dropped" in result.output
     assert db.session.get(m.Service, "ac148810-d857-441c-9679-408f346de14b").name == \
