@@ -120,7 +120,7 @@ def imported_modules(path: pathlib.Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("layer", ["operations", "models"])
+@pytest.mark.parametrize("layer", ["operations", "models", "search"])
 def test_lower_layers_never_import_the_surfaces(layer):
     surfaces = ("directory.admin", "directory.public", "directory.api", "directory.widget")
     for path in (PACKAGE / layer).rglob("*.py"):
