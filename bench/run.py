@@ -66,6 +66,10 @@ def ensure_database(size: int) -> str:
     os.makedirs(DATA, exist_ok=True)
     path = os.path.join(DATA, f"listings-{size}.db")
     if os.path.exists(path):
+        from flask_migrate import upgrade
+
+        with make_app(path, tempfile.mkdtemp()).app_context():
+            upgrade()  # a database kept from an older version gains the new columns
         return path
     tmp = path + ".part"
     if os.path.exists(tmp):

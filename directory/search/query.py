@@ -28,7 +28,7 @@ from .fallback import database_search
 from .index import IndexUnavailable, index_for
 from .request import FILTER_KEYS, FLAG_VALUES, SORTS, QueryError, SearchRequest, clean_query
 from .results import FacetValue, Hit, SearchResults, pick, summary
-from .row import haversine_km, is_open_at
+from .row import haversine_km, is_open_at  # noqa: F401 - part of this module's API
 from .words import (LabelMatcher, build_fuzzy_query, build_text_query, highlight_terms,
                     signals_danger, split_units, suggest)
 
@@ -167,16 +167,14 @@ def _hits(cache: SearcherCache, request: SearchRequest, units: list[str], docnum
     """The shown page's results, read from the stored rows."""
     locale = request.locale
     terms = highlight_terms(units, locale) if request.highlight and units else set()
-    open_states, stated = cache.open_now(request.now) if request.open_now else (None, None)
+    # Every listing's state at this minute, computed once per index generation and minute.
+    open_states, stated = cache.open_now(request.now) if len(docnums) else (None, None)
     hits = []
     for docnum, score in zip(docnums.tolist(), scores.tolist()):
         row = cache.row(docnum)
         name, name_locale = pick(row.name, locale, row.text_language)
         description, description_locale = pick(row.description, locale, row.text_language)
-        if request.open_now:
-            state = bool(open_states[docnum]) if stated[docnum] else None
-        else:
-            state = is_open_at(row.schedules, request.now, open_24_7=row.open_24_7)
+        state = bool(open_states[docnum]) if stated[docnum] else None
         distance = float(distances[docnum]) if distances is not None else math.inf
         hits.append(Hit(
             id=row.id, name=name, name_locale=name_locale,
