@@ -286,7 +286,7 @@ def _two_factor_on(user) -> bool:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "editor", "translator"]), required=True,
+@click.option("--role", type=click.Choice(["admin", "publisher", "editor", "translator"]), required=True,
               help="What the account may do.")
 @click.option("--password", help=_PASSWORD_HELP)
 def users_create_command(email: str, role: str, password: str | None) -> None:

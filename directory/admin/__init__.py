@@ -63,11 +63,15 @@ def _views() -> list[Any]:
         from .dashboards import dashboard_views
         from .history import HistoryView
         from .pages import PageAdmin
+        from .review import ReviewView
+        from .translate import TranslateView
         from .transfer import ExportView, ImportView
         from .views import model_views
 
         _VIEWS.extend([
             *model_views(), PageAdmin(), *dashboard_views(),
+            ReviewView(name=_l("Review"), endpoint="admin_review", url="review"),
+            TranslateView(name=_l("Translate"), endpoint="admin_translate", url="translate"),
             HistoryView(name=_l("History"), endpoint="admin_history", url="history"),
             ImportView(name=_l("Import"), endpoint="admin_import", url="import",
                        category=_l("Exchange")),

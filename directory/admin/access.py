@@ -21,8 +21,9 @@ from ..operations import ValidationError
 
 log = logging.getLogger(__name__)
 ADMIN = ("admin",)
-EDITORS = ("admin", "editor")
-TRANSLATORS = ("admin", "editor", "translator")
+PUBLISHERS = ("admin", "publisher")
+EDITORS = ("admin", "publisher", "editor")
+TRANSLATORS = ("admin", "publisher", "editor", "translator")
 STAFF = TRANSLATORS
 
 

@@ -104,94 +104,6 @@ class RecordAdmin(SecureModelView):
         return safe_cell(super().get_export_value(model, name))
 
 
-class ServiceAdmin(RecordAdmin):
-    """Listings: the publication workflow, verification, and what each listing owns."""
-
-    can_view_details = can_export = True
-    menu_category = None
-    column_list = ("name", "organization", "publication", "status", "crisis_line",
-                   "last_verified_at", "verified_by", "updated_at")
-    column_filters = ("publication", "status", "crisis_line", "open_24_7", "text_language",
-                      "last_verified_at", "updated_at", "organization.name")
-    column_searchable_list = ("name", "alternate_name", "description", "email")
-    column_sortable_list = ("name", "publication", "status", "last_verified_at", "updated_at")
-    column_default_sort = ("updated_at", True)
-    column_editable_list = ("status", "crisis_line", "open_24_7")
-    column_choices = {"status": [(s, s) for s in m.SERVICE_STATUSES],
-                      "publication": [(s, s) for s in m.PUBLICATION_STATES]}
-    form_columns = ("name", "alternate_name", "organization", "program", "status",
-                    "text_language", "description", "url", "email", "crisis_line", "open_24_7",
-                    "application_process", "eligibility_description", "fees_description",
-                    "interpretation_services", "wait_time", "alert", "minimum_age",
-                    "maximum_age", "accreditations", "licenses")
-    # Flask-Admin's Select2Field (used by form_choices and inline edit) wants plain pairs.
-    form_choices = {"status": [(s, s) for s in m.SERVICE_STATUSES]}
-    form_ajax_refs = {"organization": {"fields": ("name",), "page_size": 20},
-                      "program": {"fields": ("name",), "page_size": 20}}
-
-    def __init__(self, **kwargs: Any):
-        self.inline_models = [
-            translations_inline(m.Service),
-            OwnedInline(m.Phone, "phones", "service_id",
-                        form_columns=("id", "number", "extension", "type", "description",
-                                      "hours", "text_ok", "voicemail_safe", "tty")),
-            OwnedInline(m.Schedule, "schedules", "service_id",
-                        form_columns=("id", "freq", "byday", "opens_at", "closes_at",
-                                      "timezone_name", "valid_from", "valid_to", "description",
-                                      "notes")),
-            (m.ServiceAtLocation, {"form_columns": ("id", "location", "description")}),
-        ]
-        super().__init__(m.Service, name=_l("Listings"), endpoint="service", **kwargs)
-
-    def _each(self, ids: list[str], apply) -> None:
-        done = 0
-        for service_id in ids:
-            try:
-                apply(service_id)
-                done += 1
-            except (operations.ValidationError, operations.NotFound) as exc:
-                for error in getattr(exc, "errors", [exc]):
-                    flash(str(error), "error")
-        db.session.commit()
-        if done:
-            flash(_("%(count)d listing(s) updated.", count=done), "success")
-
-    @action("submit", _l("Submit for review"))
-    def action_submit(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.submit_service_for_review(i))
-
-    @action("publish", _l("Publish"), _l("Publish the selected listings?"))
-    def action_publish(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.publish_service(i))
-
-    @action("unpublish", _l("Back to draft"))
-    def action_unpublish(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.unpublish_service(i))
-
-    @action("archive", _l("Archive"), _l("Archive the selected listings?"))
-    def action_archive(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.archive_service(i))
-
-    @action("verify", _l("Mark verified"))
-    def action_verify(self, ids: list[str]) -> None:
-        self._each(ids, lambda i: operations.verify_service(
-            i, verified_by=operations.actor_name(current_user)))
-
-    @expose("/workflow/", methods=("POST",))
-    def workflow_view(self) -> Any:
-        """One listing's workflow button (publish, archive, verify, ...) from its edit page."""
-        service_id = request.form.get("id", "")
-        name = request.form.get("action", "")
-        handlers = {"submit": self.action_submit, "publish": self.action_publish,
-                    "unpublish": self.action_unpublish, "archive": self.action_archive,
-                    "verify": self.action_verify}
-        if name not in handlers or not m.is_record_id(service_id):
-            flash(_("Unknown action."), "error")
-            return redirect(url_for(".index_view"))
-        handlers[name]([service_id])
-        return redirect(url_for(".edit_view", id=service_id))
-
-
 class OrganizationAdmin(RecordAdmin):
     """Organizations, with their translations."""
 
@@ -396,6 +308,8 @@ class AuditLogAdmin(SecureModelView):
 
 def model_views() -> list[Any]:
     """Every model view, in menu order."""
+    from .listings import ServiceAdmin
+
     views: list[Any] = [
         ServiceAdmin(),
         OrganizationAdmin(m.Organization, name=_l("Organizations")),

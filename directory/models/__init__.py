@@ -14,6 +14,7 @@ from .hsds import (
     ServiceAtLocationTranslation, ServiceTranslation, Taxonomy, TaxonomyTerm,
     TaxonomyTermTranslation, Url,
 )
+from .revisions import REVISION_STATES, ServiceRevision
 from . import events  # noqa: F401  (registers the audit and change-log hooks)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

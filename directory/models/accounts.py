@@ -17,7 +17,9 @@ fsqla.FsModels.set_db_info(db)
 # What each role may do; enforced by the admin and the operations that check permissions.
 ROLES = {
     "admin": "Everything, including users, partners and the search index.",
-    "editor": "Create, edit, review and publish listings and pages.",
+    "publisher": "Everything an editor does, and approve changes to published listings.",
+    "editor": "Create and edit listings and pages; changes to published listings wait for a "
+              "publisher.",
     "translator": "Add and update translations of listings and pages.",
 }
 

@@ -16,7 +16,7 @@ from . import hsds as m
 from .base import UTCDateTime
 
 # Columns of ours that are not part of the exchanged object.
-INTERNAL_COLUMNS = frozenset({"created_at", "updated_at"})
+INTERNAL_COLUMNS = frozenset({"created_at", "updated_at", "version"})
 
 
 @dataclass(frozen=True)

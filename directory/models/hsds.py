@@ -105,6 +105,10 @@ class Service(Translatable, Timestamped, db.Model):
     verified_by: Mapped[str | None] = mapped_column(Str)
     crisis_line: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     open_24_7: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    # Bumped by every update: an edit based on an older version is refused, never merged blindly.
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1,
+                                         server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     organization: Mapped[Organization | None] = relationship(back_populates="services")
     program: Mapped[Program | None] = relationship()

@@ -52,3 +52,24 @@ def save_translation(row: Any, parent_model: type) -> Any:
             row.body = clean_page_markdown(row.body, "body")
     db.session.flush()
     return row
+
+
+def translate_record(record: Any, locale: str, values: dict[str, str]) -> Any:
+    """Create or replace ``record``'s translation into ``locale`` (made from its current text)."""
+    if locale == record.text_language:
+        raise ValidationError([FieldError("locale", _("This is the language the record is "
+                                                      "written in; edit the record itself."))])
+    row = record.set_translation(locale, values)
+    if isinstance(record, m.Page) and row.body:
+        from .pages import clean_page_markdown
+
+        row.body = clean_page_markdown(row.body, "body")
+    db.session.flush()
+    return row
+
+
+def confirm_translation(row: Any, record: Any) -> Any:
+    """The translation still matches the record's current text: no longer stale."""
+    row.source_digest = record.source_digest()
+    db.session.flush()
+    return row

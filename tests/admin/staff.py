@@ -95,7 +95,9 @@ class _FormReader:
                 elif tag == "select":
                     state["select"] = None
                 elif tag == "textarea" and state["textarea"]:
-                    reader.fields.append((state["textarea"], state["text"].lstrip("\n")))
+                    text = state["text"]  # a browser drops the one line break after <textarea>
+                    text = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+                    reader.fields.append((state["textarea"], text))
                     state["textarea"] = None
 
         Parser().feed(html)

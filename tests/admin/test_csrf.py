@@ -42,7 +42,7 @@ def test_admin_posts_without_a_token_change_nothing(csrf_app):
     attempts = [
         ("/admin/service/edit/?id=" + service.id, {"name": "Forged", "status": "active",
                                                    "text_language": "en"}),
-        ("/admin/service/ajax/update/", {"list_form_pk": service.id, "status": "defunct"}),
+        ("/admin/review/1/decide", {"decision": "approve"}),
         ("/admin/service/action/", {"action": "delete", "rowid": service.id}),
         ("/admin/service/action/", {"action": "archive", "rowid": service.id}),
         ("/admin/service/delete/", {"id": service.id}),

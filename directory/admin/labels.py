@@ -1,0 +1,99 @@
+"""Words for curators: translated labels for every stored code, and dates in the staff's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from babel import Locale
+from flask import current_app
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+PUBLICATION = {"draft": _l("Draft"), "in_review": _l("In review"),
+               "published": _l("Published"), "archived": _l("Archived")}
+STATUS = {"active": _l("Active"), "inactive": _l("Inactive"), "defunct": _l("Closed for good"),
+          "temporarily closed": _l("Temporarily closed")}
+PHONE_TYPE = {"voice": _l("Voice"), "text": _l("Text (SMS)"), "fax": _l("Fax"),
+              "cell": _l("Mobile"), "video": _l("Video"), "pager": _l("Pager"),
+              "textphone": _l("Textphone (TTY)")}
+LOCATION_TYPE = {"physical": _l("Physical place"), "postal": _l("Postal address"),
+                 "virtual": _l("Online or by phone only")}
+REVISION = {"pending": _l("Waiting for review"), "approved": _l("Approved"),
+            "returned": _l("Sent back"), "withdrawn": _l("Withdrawn")}
+AUDIT_ACTION = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
+                "propose": _l("Proposed a change"), "approve": _l("Approved a change"),
+                "send back": _l("Sent a change back")}
+DAYS = (("MO", _l("Mon")), ("TU", _l("Tue")), ("WE", _l("Wed")), ("TH", _l("Thu")),
+        ("FR", _l("Fri")), ("SA", _l("Sat")), ("SU", _l("Sun")))
+ENTITY = {"service": _l("Listing"), "organization": _l("Organization"),
+          "location": _l("Location"), "taxonomy_term": _l("Category"),
+          "taxonomy": _l("Taxonomy"), "phone": _l("Phone"), "schedule": _l("Hours"),
+          "address": _l("Address"), "service_at_location": _l("Listing at a location"),
+          "page": _l("Page"), "user": _l("Staff account"), "partner": _l("Partner"),
+          "search_synonym": _l("Search synonyms"), "service_revision": _l("Proposed change")}
+
+
+def label(table: dict[str, Any], value: Any) -> str:
+    """The curator's word for a stored code (the code itself only when it is unknown)."""
+    if value is None or value == "":
+        return ""
+    return str(table.get(value, value))
+
+
+def language_name(code: str | None) -> str:
+    """A language code's name in the staff member's language ("fr" -> "French"/"français")."""
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(str(get_locale()))
+    except (ValueError, TypeError, LookupError):
+        try:
+            name = Locale(str(get_locale())).languages.get(code.split("-")[0])
+        except (ValueError, TypeError, LookupError):
+            name = None
+    return name[:1].upper() + name[1:] if name else code
+
+
+def staff_timezone() -> str:
+    """The time zone staff read times in (DIRECTORY_STAFF_TIMEZONE, Vancouver by default)."""
+    return current_app.config.get("STAFF_TIMEZONE", "America/Vancouver")
+
+
+def when(value: Any) -> str:
+    """A date or time the way staff read it: their locale, their zone, no microseconds."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium")
+    if isinstance(value, date):
+        return format_date(value, "medium")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def days(byday: str | None) -> str:
+    """RRULE days ("MO,TU,WE") as words ("Mon, Tue, Wed"); every day as "Every day"."""
+    codes = [d.strip().upper() for d in (byday or "").split(",") if d.strip()]
+    if not codes:
+        return ""
+    if set(codes) == {code for code, _ in DAYS}:
+        return str(_l("Every day"))
+    names = dict(DAYS)
+    return ", ".join(str(names.get(code, code)) for code in codes)
+
+
+def yes_no(value: Any) -> Markup:
+    if value is None:
+        return Markup("")
+    return Markup('<span class="{}">{}</span>').format(
+        "text-success" if value else "text-muted", _l("Yes") if value else _l("No"))
+
+
+def name_of(record: Any) -> Markup:
+    """A related record by its name, never its repr."""
+    if record is None:
+        return Markup("")
+    return escape(getattr(record, "name", None) or getattr(record, "email", None) or "")
