@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
@@ -47,6 +47,18 @@ def admin_locale() -> str:
         return chosen
     best = request.accept_languages.best_match(ADMIN_LOCALES)
     return best or "en"
+
+
+def admin_error_page(error: Any) -> Any:
+    """403 and 404 under /admin, inside the admin frame (other paths: the site's own pages)."""
+    from werkzeug.exceptions import HTTPException
+
+    code = getattr(error, "code", 500)
+    if not request.path.startswith("/admin") or not has_role(*STAFF):
+        return error if isinstance(error, HTTPException) else (str(error), code)
+    admin = current_app.extensions["directory_admin"]
+    template = "admin/forbidden.html" if code == 403 else "admin/not_found.html"
+    return admin.index_view.render(template), code
 
 
 _VIEWS: list[Any] = []
@@ -107,6 +119,9 @@ def init_app(app: Flask) -> None:
             from ..operations import set_actor
 
             set_actor(current_user)
+
+    for code in (403, 404):
+        app.register_error_handler(code, admin_error_page)
 
     @app.context_processor
     def _admin_context() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as admin_filters
+from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from flask_security import current_user
 
@@ -87,7 +88,18 @@ class SecureModelView(RoleMixin, ModelView):
     model_form_converter = UTCModelConverter
 
     def __init__(self, model: type, **kwargs: Any):
+        from . import labels
+
         kwargs.setdefault("category", getattr(self, "menu_category", None))
+        # Dates in the staff member's zone and locale, codes as words, on every list.
+        self.column_type_formatters = {**typefmt.BASE_FORMATTERS, **labels.TYPE_FORMATTERS}
+        self.column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS,
+                                              **labels.TYPE_FORMATTERS}
+        columns = set(model.__table__.columns.keys())
+        known = {name: fmt for name, fmt in labels.column_formatters(model).items()
+                 if name in columns}
+        self.column_formatters = {**known, **(self.column_formatters or {})}
+        self.column_formatters_detail = {**known, **(self.column_formatters_detail or {})}
         super().__init__(model, db, **kwargs)
 
     def create_blueprint(self, admin: Any) -> Any:

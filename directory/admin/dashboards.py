@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from .. import models as m
 from ..extensions import db
 from ..i18n import LOCALE_NAMES, SUPPORTED_LOCALES
+from . import labels
 from .access import ADMIN, EDITORS, TRANSLATORS, SecureView, has_role
 
 DASHBOARDS = _l("Dashboards")
@@ -114,14 +115,29 @@ def index_status() -> dict[str, Any]:
 
 def summary() -> dict[str, Any]:
     """Counts for the admin home page, limited to what the user may open."""
+    from flask_security import current_user
+
+    from ..operations import misses, revisions
+
     out: dict[str, Any] = {}
     if has_role(*EDITORS):
         out["stale"] = len(stale_services(int(current_app.config["ADMIN_STALE_DAYS"])))
         out["publication"] = dict(db.session.execute(
             sa.select(m.Service.publication, sa.func.count()).group_by(m.Service.publication)
         ).all())
+        pending = revisions.pending_revisions()
+        out["pending"] = len(pending)
+        out["my_review"] = len([r for r in pending if r.proposed_by != current_user.email]
+                               ) if revisions.is_publisher(current_user) else None
+        out["mine_pending"] = len([r for r in pending if r.proposed_by == current_user.email])
+        out["returned"] = db.session.scalar(sa.select(sa.func.count()).select_from(
+            m.ServiceRevision).where(m.ServiceRevision.status == "returned",
+                                     m.ServiceRevision.proposed_by == current_user.email))
+        week = misses.top_misses(days=7, limit=1000)
+        out["misses"] = sum(count for *_rest, count in week) if week else 0
     status = translation_status(m.Service, ("fr",))
     out["missing_fr"] = len(status["fr"].missing)
+    out["stale_fr"] = len(status["fr"].stale)
     return out
 
 
@@ -155,7 +171,7 @@ class TranslationStatusView(SecureView):
         return self.render("admin/translations.html", kinds=list(self.KINDS), kind=kind,
                            status=status, detail=detail,
                            translation_endpoint=model.translation_class.__tablename__,
-                           edit_endpoint=_edit_endpoint(model))
+                           edit_endpoint=_edit_endpoint(model), labels=labels)
 
 
 def _edit_endpoint(model: type) -> str | None:

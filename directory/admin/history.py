@@ -79,5 +79,26 @@ class HistoryView(SecureView):
         current = db.session.get(model, entity_id)
         if not rows and current is None:
             abort(404)
+        from . import labels
+
         return self.render("admin/history.html", entity=entity, entity_id=entity_id,
-                           record=current, rows=rows)
+                           record=current, rows=rows, labels=labels, names=row_names(rows))
+
+
+def row_names(rows: list[m.AuditLog]) -> dict[tuple[str, str], str]:
+    """What each audit row is about, by name: the record's name now, else the one it had."""
+    tables = _tables()
+    names: dict[tuple[str, str], str] = {}
+    for row in rows:
+        key = (row.entity, row.entity_id)
+        if key in names:
+            continue
+        model = tables.get(row.entity)
+        record = db.session.get(model, row.entity_id) if model is not None else None
+        name = str(record) if record is not None else ""
+        if not name:
+            changes = row.changes or {}
+            name = next((str(changes[k]) for k in ("name", "title", "number", "locale")
+                         if isinstance(changes.get(k), str)), "")
+        names[key] = name
+    return names

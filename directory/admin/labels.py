@@ -97,3 +97,48 @@ def name_of(record: Any) -> Markup:
     if record is None:
         return Markup("")
     return escape(getattr(record, "name", None) or getattr(record, "email", None) or "")
+
+
+TYPE_FORMATTERS = {
+    datetime: lambda view, value, name: when(value),
+    date: lambda view, value, name: when(value),
+    time: lambda view, value, name: when(value),
+    bool: lambda view, value, name: yes_no(value),
+}
+
+
+def _parent_name(model: Any) -> Any:
+    def formatter(view: Any, context: Any, record: Any, name: str) -> Markup:
+        from ..extensions import db
+
+        parent = db.session.get(model, getattr(record, name)) if getattr(record, name) else None
+        return name_of(parent)
+    return formatter
+
+
+def column_formatters(model: type) -> dict[str, Any]:
+    """Formatters for the columns with a known meaning: codes as words, ids as names."""
+    from .. import models as m
+
+    def code(table: dict[str, Any]) -> Any:
+        return lambda view, context, record, name: label(table, getattr(record, name))
+
+    out: dict[str, Any] = {
+        "status": code(STATUS), "publication": code(PUBLICATION),
+        "location_type": code(LOCATION_TYPE), "address_type": code(LOCATION_TYPE),
+        "byday": lambda view, context, record, name: days(record.byday),
+        "text_language": lambda view, context, record, name: language_name(record.text_language),
+        "locale": lambda view, context, record, name: language_name(getattr(record, "locale")),
+        "action": code(AUDIT_ACTION),
+        "entity": code(ENTITY),
+    }
+    if model is m.Phone:
+        out["type"] = code(PHONE_TYPE)
+    if model is m.Language:
+        out["code"] = lambda view, context, record, name: language_name(record.code)
+    if model is m.TaxonomyTerm:
+        out["parent_id"] = _parent_name(m.TaxonomyTerm)
+    parent = getattr(model, "translated_from", None)
+    if parent is not None:
+        out["parent_id"] = _parent_name(parent)
+    return out

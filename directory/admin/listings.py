@@ -28,6 +28,7 @@ from .. import operations
 from ..extensions import db
 from ..operations import revisions
 from . import labels
+from .hours import HoursField
 from .views import LOCALE_CHOICES, OwnedInline, RecordAdmin
 
 PHONE_LABELS = {
@@ -118,6 +119,9 @@ class ServiceAdmin(RecordAdmin):
     ] + ["edit_version"]
     form_extra_fields = {
         "edit_version": HiddenField(),
+        "schedules": HoursField(_l("Opening hours"), description=_l(
+            "Days with the same hours are stored together. A listing that is temporarily "
+            "closed or inactive is never shown as open, whatever its hours.")),
         # Flask-Admin makes no field for Float columns; ages are whole years from 0 to 120.
         "minimum_age": IntegerField(_l("Minimum age"), validators=[Optional(),
                                                                    NumberRange(0, 120)]),
@@ -149,19 +153,6 @@ class ServiceAdmin(RecordAdmin):
                         form_overrides={"type": SelectField},
                         form_args={"type": {"choices": [SelectChoice("", "—")] + [
                             SelectChoice(k, v) for k, v in labels.PHONE_TYPE.items()]}}),
-            OwnedInline(m.Schedule, "schedules", "service_id",
-                        form_columns=("id", "freq", "byday", "opens_at", "closes_at",
-                                      "timezone_name", "valid_from", "valid_to", "description",
-                                      "notes"),
-                        form_label=_l("Opening hours"), column_labels=SCHEDULE_LABELS,
-                        column_descriptions={"byday": _l(
-                            "Days as two-letter codes separated by commas: MO,TU,WE,TH,FR,SA,SU.")},
-                        form_overrides={"timezone_name": SelectField, "freq": SelectField},
-                        form_args={"timezone_name": {"choices": [SelectChoice("", "—")] + [
-                                       SelectChoice(z, z.split("/")[-1].replace("_", " "))
-                                       for z in TIMEZONES]},
-                                   "freq": {"choices": [SelectChoice("", "—")] + [
-                                       SelectChoice(k, v) for k, v in FREQUENCIES]}}),
             (m.ServiceAtLocation, {"form_columns": ("id", "location", "description"),
                                    "form_label": _l("Location"),
                                    "column_labels": {"location": _l("Location"),

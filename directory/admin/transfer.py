@@ -7,7 +7,6 @@ import io
 import json
 import os
 import secrets
-from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,32 +50,135 @@ def _upload_path(token: str) -> str:
     return os.path.join(_upload_dir(), f"{token}.json")
 
 
-def preview_import(path: str, publication: str) -> dict[str, Any]:
-    """Run the import inside a transaction that is rolled back; report what it would do."""
-    from ..exchange.importer import ImportFileError, import_path
+IGNORED_FIELDS = frozenset({"last_modified", "updated_at", "created_at", "version",
+                            "source_digest"})
 
-    last = db.session.scalar(sa.select(sa.func.max(m.AuditLog.id))) or 0
-    result: dict[str, Any] = {"errors": {}, "changes": [], "counts": {}, "warnings": []}
+
+def _ids_in(data: Any, out: set[str]) -> set[str]:
+    """Every record id nested in an incoming object."""
+    if isinstance(data, dict):
+        if isinstance(data.get("id"), str):
+            out.add(data["id"])
+        for value in data.values():
+            _ids_in(value, out)
+    elif isinstance(data, list):
+        for value in data:
+            _ids_in(value, out)
+    return out
+
+
+def _plain(message: str, path: str, filename: str) -> str:
+    """A message about the upload, naming the file as the curator named it, never our path."""
+    for secret in (path, os.path.dirname(path)):
+        message = message.replace(secret + os.sep, "").replace(secret, filename)
+    return message
+
+
+def _describe(row: m.AuditLog) -> list[dict[str, str]]:
+    from . import labels
+
+    what = labels.label(labels.ENTITY, row.entity.removesuffix("_translation"))
+    changes = row.changes or {}
+    if row.action == "update":
+        return [{"what": f"{what} · {field.replace('_', ' ')}", "old": _short(pair[0]),
+                 "new": _short(pair[1])}
+                for field, pair in sorted(changes.items()) if field not in IGNORED_FIELDS]
+    name = next((str(changes[k]) for k in ("name", "number", "title", "locale", "address_1")
+                 if changes.get(k)), "")
+    verb = _("added") if row.action == "create" else _("removed")
+    return [{"what": f"{what}{' · ' + name if name else ''}", "old": "", "new": verb}]
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def preview_import(path: str, publication: str, filename: str = "upload.json"
+                   ) -> dict[str, Any]:
+    """What importing the file would do, record by record (new / changed / unchanged /
+    refused, with a field diff), found by running the import in a transaction that is then
+    rolled back."""
+    from ..exchange.importer import ImportFileError, collect, import_path
+
+    schema_dir = current_app.config["HSDS_SCHEMA_DIR"]
+    result: dict[str, Any] = {"records": [], "file_errors": [], "warnings": [], "counts": {}}
     try:
-        report = import_path(path, schema_dir=current_app.config["HSDS_SCHEMA_DIR"],
-                             default_publication=publication)
-    except ValidationError as exc:
-        grouped: dict[str, list[str]] = defaultdict(list)
-        for error in exc.errors:
-            grouped[error.record_id or "-"].append(f"{error.path}: {error.message}")
-        result["errors"] = dict(grouped)
+        items, _skipped, file_errors = collect(path, schema_dir)
     except (ImportFileError, ValueError, UnicodeDecodeError) as exc:
-        result["errors"] = {"-": [str(exc)[:500]]}
+        result["file_errors"] = [_plain(str(exc)[:500], path, filename)]
+        return result
+    result["file_errors"] = [_plain(f"{e.message}", path, filename) for e in file_errors]
+    records = []
+    for index, item in enumerate(items):
+        data = item.data if isinstance(item.data, dict) else {}
+        records.append({"key": str(index), "entity": item.entity, "id": data.get("id"),
+                        "name": data.get("name") or data.get("title") or data.get("number")
+                        or "", "ids": _ids_in(data, set()), "status": "unchanged",
+                        "rows": [], "errors": []})
+    last = db.session.scalar(sa.select(sa.func.max(m.AuditLog.id))) or 0
+    try:
+        report = import_path(path, schema_dir=schema_dir, default_publication=publication)
+    except ValidationError as exc:
+        for error in exc.errors:
+            where = error.path.split(": ", 1)[-1]
+            message = _plain(f"{where}: {error.message}" + (f" ({error.fix})" if error.fix
+                                                              else ""), path, filename)
+            owner = next((r for r in records if error.record_id and r["id"] == error.record_id),
+                         None)
+            if owner is None:
+                result["file_errors"].append(message)
+            else:
+                owner["errors"].append(message)
+                owner["status"] = "refused"
+    except (ImportFileError, ValueError, UnicodeDecodeError) as exc:
+        result["file_errors"].append(_plain(str(exc)[:500], path, filename))
     else:
         result["counts"] = report.counts
-        result["warnings"] = [str(w) for w in report.warnings]
+        result["warnings"] = [_plain(str(w), path, filename)
+                              for w in [*report.warnings, *report.decisions]]
         rows = db.session.scalars(sa.select(m.AuditLog).where(m.AuditLog.id > last)
                                   .order_by(m.AuditLog.id)).all()
-        result["changes"] = [{"entity": r.entity, "entity_id": r.entity_id, "action": r.action,
-                              "changes": r.changes or {}} for r in rows]
+        for row in rows:
+            owner = next((r for r in records if row.entity_id in r["ids"]), None)
+            if owner is None:
+                continue
+            described = _describe(row)
+            if not described:
+                continue
+            if row.action == "create" and row.entity_id == owner["id"]:
+                owner["status"] = "new"
+                continue
+            if owner["status"] != "new":
+                owner["status"] = "changed"
+                owner["rows"].extend(described)
     finally:
         db.session.rollback()
+    for record in records:
+        record.pop("ids")
+    result["records"] = records
+    result["refused"] = bool(result["file_errors"]) or any(r["errors"] for r in records)
+    result["to_apply"] = [r for r in records if r["status"] in ("new", "changed")]
     return result
+
+
+def apply_chosen(path: str, chosen: set[str], publication: str) -> Any:
+    """Import the chosen records of the upload (all of them: the file itself) in one
+    transaction; the caller commits."""
+    from ..exchange.importer import collect, import_path
+
+    schema_dir = current_app.config["HSDS_SCHEMA_DIR"]
+    items, _skipped, _errors = collect(path, schema_dir)
+    keys = {str(i) for i in range(len(items))}
+    if chosen >= keys or any(item.tabular or item.entity == "page" for item in items):
+        return import_path(path, schema_dir=schema_dir, default_publication=publication)
+    subset = path + ".chosen.json"
+    with open(subset, "w", encoding="utf-8") as handle:
+        json.dump([items[int(k)].data for k in sorted(chosen & keys, key=int)], handle)
+    try:
+        return import_path(subset, schema_dir=schema_dir, default_publication=publication)
+    finally:
+        os.remove(subset)
 
 
 class ImportView(SecureView):
@@ -109,26 +211,29 @@ class ImportView(SecureView):
         path = _upload_path(token)
         with open(path, "wb") as handle:
             handle.write(data)
-        result = preview_import(path, publication)
-        status = 400 if result["errors"] else 200
-        if result["errors"]:
+        result = preview_import(path, publication, os.path.basename(upload.filename)[:100])
+        status = 400 if result["refused"] else 200
+        if result["refused"] or not result["to_apply"]:
             os.remove(path)
             token = None
+        from . import labels
+
         return self.render("admin/import.html", result=result, token=token,
-                           publication=publication), status
+                           publication=publication, labels=labels), status
 
     @expose("/apply", methods=("POST",))
     def apply(self) -> Any:
-        from ..exchange.importer import import_path
-
         path = _upload_path(request.form.get("token", ""))
         publication = request.form.get("publication", "draft")
         if publication not in ("draft", "in_review", "published") or not os.path.exists(path):
             flash(_("Unknown upload; upload the file again."), "error")
             return redirect(url_for(".index"))
+        chosen = set(request.form.getlist("choose"))
+        if not chosen:
+            flash(_("Choose at least one record to import."), "error")
+            return redirect(url_for(".index"))
         try:
-            report = import_path(path, schema_dir=current_app.config["HSDS_SCHEMA_DIR"],
-                                 default_publication=publication)
+            report = apply_chosen(path, chosen, publication)
             db.session.commit()
         except ValidationError as exc:
             db.session.rollback()

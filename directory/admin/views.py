@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from flask import flash, redirect, request, url_for
-from flask_admin import expose
-from flask_admin.actions import action
+from flask import request, url_for
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
@@ -21,6 +20,7 @@ from .. import operations
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .access import ADMIN, EDITORS, TRANSLATORS, SecureModelView, UTCModelConverter
+from . import labels
 from .checks import safe_cell
 
 
@@ -251,32 +251,98 @@ class SynonymAdmin(SecureModelView):
 
 
 class PartnerAdmin(SecureModelView):
-    """Widget partners (admins only), with the code each one pastes into its site."""
+    """Widget partners (admins only): a generated key, checked origins, presets picked from
+    what the directory has, and on the partner's page the code to paste and a live preview."""
 
     roles = ADMIN
     menu_category = PEOPLE
-    column_list = ("name", "key", "active", "allowed_origins", "embed_code")
+    details_template = "admin/partner_details.html"
+    column_list = ("name", "active", "allowed_origins", "preset_locale", "updated_at")
     column_searchable_list = ("name", "key", "allowed_origins")
     column_filters = ("active",)
     column_details_list = ("name", "key", "active", "allowed_origins", "preset_locale",
-                           "preset_category", "preset_region", "embed_code")
+                           "preset_category", "preset_region")
     form_columns = ("name", "key", "allowed_origins", "preset_locale", "preset_category",
                     "preset_region", "active")
-    form_overrides = {"preset_locale": SelectField}
-    form_args = {"preset_locale": {"choices": [SelectChoice("", "—")] + LOCALE_CHOICES}}
-    column_labels = {"embed_code": _l("Embed code")}
+    form_overrides = {"preset_locale": SelectField, "preset_category": SelectField,
+                      "preset_region": SelectField}
+    form_args = {
+        "preset_locale": {"choices": [SelectChoice("", "—")] + LOCALE_CHOICES,
+                          "label": _l("Language the widget opens in")},
+        "preset_category": {"choices": [], "label": _l("Category it searches"),
+                            "validate_choice": True},
+        "preset_region": {"choices": [], "label": _l("Province or region it searches"),
+                          "validate_choice": True},
+        "key": {"label": _l("Partner key"),
+                "default": lambda: secrets.token_urlsafe(12),
+                "description": _l("Made for you; it goes into the partner's embed code. "
+                                  "Changing it breaks the code the partner has pasted.")},
+        "allowed_origins": {"label": _l("Sites allowed to embed the widget"),
+                            "description": _l("One per line, scheme and host only, e.g. "
+                                              "https://www.example.org (no path, no trailing "
+                                              "slash). Add each address the partner uses, "
+                                              "e.g. with and without www.")},
+        "name": {"label": _l("Partner name")},
+        "active": {"label": _l("Active (the widget works on the partner's site)")},
+    }
+    form_widget_args = {"allowed_origins": {"rows": 3,
+                                            "placeholder": "https://www.example.org"}}
+    column_labels = {"name": _l("Partner name"), "key": _l("Partner key"),
+                     "active": _l("Active"), "allowed_origins": _l("Allowed sites"),
+                     "preset_locale": _l("Language"), "preset_category": _l("Category"),
+                     "preset_region": _l("Region"), "updated_at": _l("Last changed")}
+    column_formatters = {
+        "preset_locale": lambda v, c, model, n: labels.language_name(model.preset_locale),
+        "preset_category": lambda v, c, model, n: labels.name_of(
+            db.session.get(m.TaxonomyTerm, model.preset_category)
+            if m.is_record_id(model.preset_category) else None) or model.preset_category or "",
+    }
 
     def __init__(self, **kwargs: Any):
         super().__init__(m.Partner, name=_l("Partners"), **kwargs)
 
-    def _embed(self, context: Any, model: Any, name: str) -> Markup:
-        code = (f'<script src="{request.host_url}widget.js" data-partner="{model.key}" '
-                "async></script>")
-        preview = request.host_url + "embed/" + model.key
-        return Markup('<code class="embed-code">{}</code><br><a href="{}" rel="noopener">{}</a>'
-                      ).format(code, preview, _("Preview"))
+    def _with_choices(self, form: Any) -> Any:
+        import sqlalchemy as sa
 
-    column_formatters = {"embed_code": lambda v, c, model, n: v._embed(c, model, n)}
+        terms = db.session.scalars(sa.select(m.TaxonomyTerm).order_by(m.TaxonomyTerm.name))
+        by_id = {t.id: t for t in terms}
+
+        def path(term: Any) -> str:
+            names, seen = [], set()
+            while term is not None and term.id not in seen:
+                seen.add(term.id)
+                names.append(term.name or "")
+                term = by_id.get(term.parent_id)
+            return " › ".join(reversed(names))
+
+        form.preset_category.choices = [SelectChoice("", _("Any category"))] + sorted(
+            (SelectChoice(t.id, path(t)) for t in by_id.values()), key=lambda c: c.label)
+        regions = sorted({r.strip() for r in db.session.scalars(
+            sa.select(m.Address.state_province).distinct()) if r and r.strip()})
+        current = form.preset_region.data
+        if current and current not in regions:
+            regions.append(current)
+        form.preset_region.choices = [SelectChoice("", _("Anywhere"))] + [
+            SelectChoice(r, r) for r in regions]
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._with_choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._with_choices(super().edit_form(obj))
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            from ..widget import embed_code, iframe_code
+
+            kwargs.update(embed=embed_code(model), iframe=iframe_code(model),
+                          preview_url=url_for("widget.embed", partner_key=model.key))
+        return super().render(template, **kwargs)
+
+    def get_save_return_url(self, model: Any, is_created: bool = False) -> str:
+        return url_for(".details_view", id=model.id)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         operations.save_partner(model)

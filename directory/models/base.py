@@ -152,7 +152,21 @@ def make_translation_model(parent: type, class_name: str) -> type:
         columns[name] = mapped_column(sa.Text, nullable=True)
         columns["__annotations__"][name] = Mapped[str | None]
     model = type(class_name, (db.Model,), columns)
+    model.translated_from = parent
     parent.translation_class = model
     parent.translations = relationship(model, cascade="all, delete-orphan", lazy="selectin",
                                        order_by=model.locale)
     return model
+
+
+def _display_name(record: Any) -> str:
+    """How a record reads in a form or list: its name, title, email or number, never a repr."""
+    for attr in ("name", "title", "email", "number", "address_1", "language", "code"):
+        value = getattr(record, attr, None)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+# Every model: Flask-Admin shows related records (select boxes, lists) with str().
+db.Model.__str__ = _display_name

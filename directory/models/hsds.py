@@ -175,6 +175,14 @@ class Location(Translatable, Timestamped, db.Model):
     languages: Mapped[list[Language]] = relationship(foreign_keys="Language.location_id",
                                                      passive_deletes="all")
 
+    def __str__(self) -> str:
+        """Name and where it is, as staff pick it ("Main office — 12 Main St, Surrey")."""
+        address = self.addresses[0] if self.addresses else None
+        where = ", ".join(x for x in (address.address_1, address.city) if x) if address else ""
+        where = where or (self.public_area or "")
+        name = self.name or ""
+        return f"{name} — {where}" if name and where else (name or where)
+
 
 class ServiceAtLocation(Translatable, db.Model):
     __tablename__ = "service_at_location"

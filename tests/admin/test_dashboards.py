@@ -38,16 +38,16 @@ def test_missing_and_stale_french_translations_show_up(app, signed_in):
     page = translator.get("/admin/translations/?locale=fr").get_data(as_text=True)
     missing = page.split('class="missing"')[1].split("</ul>")[0]
     assert "Untranslated Line" in missing and "Translated Line" not in missing
-    link = re.search(r'href="([^"]*service_translation/new/[^"]*)"', missing).group(1)
-    assert untranslated.id in link and "locale=fr" in link
-    assert translator.get(link.replace("&amp;", "&")).status_code == 200
+    link = re.search(r'href="(/admin/translate/service/[^"]*)"', missing).group(1)
+    assert link == f"/admin/translate/service/{untranslated.id}/fr"
+    assert "Untranslated Line" in translator.get(link).get_data(as_text=True)
 
     with operations.acting_as("test"):
         operations.update_service(translated.id, {"description": "A new description."})
     db.session.commit()
     page = translator.get("/admin/translations/?locale=fr").get_data(as_text=True)
     stale = page.split('class="stale"')[1].split("</ul>")[0]
-    assert "Translated Line" in stale and "service_translation/edit/" in stale
+    assert "Translated Line" in stale and f"/admin/translate/service/{translated.id}/fr" in stale
 
 
 def test_index_status_counts_and_rebuild(app, signed_in):

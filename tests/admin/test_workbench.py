@@ -212,3 +212,49 @@ def test_still_accurate_clears_staleness_without_retyping(app, team):
     record = db.session.get(m.Service, service.id)
     assert record.stale_translations() == []
     assert record.translation("fr").description == "Ouvert tous les jours."
+
+
+def hours_form(data, days, opens="09:00", closes="17:00", zone="America/Toronto",
+               holidays=False):
+    """The hours editor as a person fills it in: tick days, type times."""
+    data = {k: v for k, v in data.items() if not k.startswith("schedules-")}
+    for code in ("MO", "TU", "WE", "TH", "FR", "SA", "SU"):
+        if code in days:
+            data[f"schedules-{code}-open"] = "y"
+        data[f"schedules-{code}-opens"] = opens if code in days else ""
+        data[f"schedules-{code}-closes"] = closes if code in days else ""
+    data["schedules-zone"] = zone
+    if holidays:
+        data["schedules-holidays"] = "y"
+    return data
+
+
+def test_hours_editor_stores_weekly_schedule_rows(app, team):
+    service = make_service(name="Hours Line", publish=False, schedules=[])
+    editor = client_for(app, "editor@example.org")
+    html = editor.get(f"/admin/service/edit/?id={service.id}").get_data(as_text=True)
+    assert 'name="schedules-MO-open"' in html and "Closed on statutory holidays" in html
+    data = hours_form(form_data(html), {"MO", "TU", "WE"}, holidays=True)
+    data["schedules-SA-open"] = "y"
+    data["schedules-SA-opens"], data["schedules-SA-closes"] = "10:00", "14:00"
+    response = editor.post(f"/admin/service/edit/?id={service.id}", data=data)
+    assert response.status_code == 302
+    db.session.expire_all()
+    rows = sorted((s.byday, s.opens_at.strftime("%H:%M"), s.closes_at.strftime("%H:%M"),
+                   s.timezone_name, s.freq) for s in db.session.get(m.Service, service.id).schedules)
+    assert rows == [("MO,TU,WE", "09:00", "17:00", "America/Toronto", "WEEKLY"),
+                    ("SA", "10:00", "14:00", "America/Toronto", "WEEKLY")]
+    # The form shows them back, day by day.
+    html = editor.get(f"/admin/service/edit/?id={service.id}").get_data(as_text=True)
+    assert 'name="schedules-SA-opens" value="10:00"' in html
+    assert 'name="schedules-holidays" value="y" checked' in html
+
+
+def test_hours_editor_refuses_bad_times_with_a_message(app, team):
+    service = make_service(name="Bad Hours Line", publish=False)
+    editor = client_for(app, "editor@example.org")
+    html = editor.get(f"/admin/service/edit/?id={service.id}").get_data(as_text=True)
+    data = hours_form(form_data(html), {"FR"}, opens="25:00", closes="17:00")
+    response = editor.post(f"/admin/service/edit/?id={service.id}", data=data)
+    assert response.status_code == 200
+    assert "Fri: give opening and closing times" in response.get_data(as_text=True)
