@@ -19,6 +19,7 @@ from flask_admin.form import rules
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
+from markupsafe import Markup
 from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 from wtforms.fields.choices import SelectChoice
@@ -29,7 +30,7 @@ from ..extensions import db
 from ..operations import revisions
 from . import labels
 from .hours import HoursField
-from .views import LOCALE_CHOICES, OwnedInline, RecordAdmin
+from .views import OwnedInline, RecordAdmin
 
 PHONE_LABELS = {
     "number": _l("Number"), "extension": _l("Extension"), "type": _l("Kind of line"),
@@ -71,6 +72,17 @@ WORKFLOW = {"submit": operations.submit_service_for_review, "publish": operation
 PUBLISHING = {"publish", "unpublish", "archive"}
 
 
+FIELD_HELP = {
+    "crisis_line": _l("A line people can call in a crisis: shown first to anyone whose "
+                      "search sounds like danger."),
+    "open_24_7": _l("Answered or open every hour of every day. Temporarily closed still "
+                    "wins over this."),
+    "alert": _l("A short notice shown at the top of the listing (e.g. a closure)."),
+    "text_language": _l("The language the text below is written in."),
+    "status": _l("Temporarily closed and inactive listings are never shown as open."),
+}
+
+
 class ServiceAdmin(RecordAdmin):
     """Listings: the publication workflow, verification, and what each listing owns."""
 
@@ -93,15 +105,6 @@ class ServiceAdmin(RecordAdmin):
         "maximum_age": _l("Maximum age"), "accreditations": _l("Accreditations"),
         "licenses": _l("Licences"), "phones": _l("Phones"), "schedules": _l("Opening hours"),
         "service_at_locations": _l("Locations"), "organization.name": _l("Organization"),
-    }
-    column_descriptions = {
-        "crisis_line": _l("A line people can call in a crisis: shown first to anyone whose "
-                          "search sounds like danger."),
-        "open_24_7": _l("Answered or open every hour of every day. Temporarily closed still "
-                        "wins over this."),
-        "alert": _l("A short notice shown at the top of the listing (e.g. a closure)."),
-        "text_language": _l("The language the text below is written in."),
-        "status": _l("Temporarily closed and inactive listings are never shown as open."),
     }
     column_filters = ("publication", "status", "crisis_line", "open_24_7", "text_language",
                       "last_verified_at", "updated_at", "organization.name")
@@ -129,9 +132,13 @@ class ServiceAdmin(RecordAdmin):
                                                                    NumberRange(0, 120)]),
     }
     form_choices = {"status": [(s, labels.STATUS[s]) for s in m.SERVICE_STATUSES]}
-    form_ajax_refs = {"organization": {"fields": ("name",), "page_size": 20},
-                      "program": {"fields": ("name",), "page_size": 20}}
+    form_ajax_refs = {"organization": {"fields": ("name",), "page_size": 20,
+                                       "placeholder": _l("Type to find the organization")},
+                      "program": {"fields": ("name",), "page_size": 20,
+                                  "placeholder": _l("Type to find a program (optional)")}}
     column_formatters = {
+        "name": lambda v, c, model, n: Markup('<a href="{}">{}</a>').format(
+            url_for(".edit_view", id=model.id), model.name),
         "organization": lambda v, c, model, n: labels.name_of(model.organization),
         "publication": lambda v, c, model, n: labels.label(labels.PUBLICATION, model.publication),
         "status": lambda v, c, model, n: labels.label(labels.STATUS, model.status),
@@ -158,9 +165,10 @@ class ServiceAdmin(RecordAdmin):
                                    "column_labels": {"location": _l("Location"),
                                                      "description": _l("Notes for this place")}}),
         ]
+        self.form_args = {**(self.form_args or {})}
+        for name, text in FIELD_HELP.items():
+            self.form_args[name] = {**self.form_args.get(name, {}), "description": text}
         super().__init__(m.Service, name=_l("Listings"), endpoint="service", **kwargs)
-        self.form_args = {**(self.form_args or {}),
-                          "text_language": {"choices": LOCALE_CHOICES}}
 
     # -- forms --------------------------------------------------------------------------------
     def edit_form(self, obj: Any = None) -> Any:
