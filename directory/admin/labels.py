@@ -142,3 +142,36 @@ def column_formatters(model: type) -> dict[str, Any]:
     if parent is not None:
         out["parent_id"] = _parent_name(parent)
     return out
+
+
+_ISO_STAMP = __import__("re").compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_CLOCK = __import__("re").compile(r"^\d{2}:\d{2}:\d{2}$")
+HIDDEN_FIELDS = frozenset({"id", "created_at", "updated_at", "version", "source_digest",
+                           "service_id", "location_id", "organization_id", "parent_id",
+                           "program_id", "contact_id", "service_at_location_id", "phone_id",
+                           "taxonomy_id", "taxonomy_term_id", "link_id"})
+
+
+def value(field: str, raw: Any) -> str:
+    """A value from the audit trail as a curator reads it."""
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, bool):
+        return str(_l("Yes") if raw else _l("No"))
+    if isinstance(raw, str):
+        if field == "byday":
+            return days(raw)
+        if field == "status":
+            return label(STATUS, raw)
+        if field == "publication":
+            return label(PUBLICATION, raw)
+        if field in ("text_language", "locale"):
+            return language_name(raw)
+        if _ISO_STAMP.match(raw):
+            try:
+                return when(datetime.fromisoformat(raw))
+            except ValueError:
+                return raw
+        if _CLOCK.match(raw):
+            return raw[:5]
+    return str(raw)

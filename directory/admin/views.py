@@ -31,6 +31,9 @@ def choices(values: Any) -> list[SelectChoice]:
 
 LOCALE_CHOICES = choices(SUPPORTED_LOCALES)
 RECORDS = _l("Records")
+# Rows a published listing shows: edited on their own only by publishers (editors go through
+# the listing editor, where the change is reviewed).
+REVIEWED_ROWS = (m.Phone, m.Schedule, m.ServiceAtLocation, m.Location, m.Address)
 TRANSLATIONS = _l("Translations")
 PEOPLE = _l("People")
 
@@ -92,7 +95,13 @@ class RecordAdmin(SecureModelView):
         super().__init__(model, **kwargs)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if isinstance(model, REVIEWED_ROWS):
+            operations.revisions.check_direct_edit(model, current_user)
         operations.save_edited_record(model, owned=self.owned_rows(model))
+
+    def on_model_delete(self, model: Any) -> None:
+        if isinstance(model, REVIEWED_ROWS):
+            operations.revisions.check_direct_edit(model, current_user)
 
     def owned_rows(self, model: Any) -> list[Any]:
         """Rows edited inline with ``model`` (phones, schedules, addresses), translations aside."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import models as m
 from ..extensions import db
@@ -226,3 +227,37 @@ def pending_revisions() -> list[m.ServiceRevision]:
     return list(db.session.scalars(
         sa.select(m.ServiceRevision).where(m.ServiceRevision.status == "pending")
         .order_by(m.ServiceRevision.proposed_at)))
+
+
+def live_listing_of(record: Any) -> m.Service | None:
+    """The published listing a row edited on its own (a phone, hours, a location, an
+    address) shows on, if any."""
+    service_id = getattr(record, "service_id", None)
+    if isinstance(record, m.Service):
+        return None
+    if service_id:
+        service = db.session.get(m.Service, service_id)
+        return service if service is not None and service.publication == "published" else None
+    location_id = record.id if isinstance(record, m.Location) else getattr(
+        record, "location_id", None)
+    if location_id:
+        return db.session.scalars(
+            sa.select(m.Service).join(m.ServiceAtLocation,
+                                      m.ServiceAtLocation.service_id == m.Service.id)
+            .where(m.ServiceAtLocation.location_id == location_id,
+                   m.Service.publication == "published")).first()
+    return None
+
+
+def check_direct_edit(record: Any, user: Any) -> None:
+    """Editors change what a published listing shows through its editor, where the change is
+    reviewed; publishers may edit such rows directly. Raise ValidationError."""
+    if is_publisher(user):
+        return
+    with db.session.no_autoflush:
+        service = live_listing_of(record)
+    if service is not None:
+        raise ValidationError([FieldError(
+            "record", _("This belongs to the published listing “%(name)s”: change it in the "
+                        "listing's editor, where the change is reviewed.", name=service.name),
+            service.id)])

@@ -258,3 +258,22 @@ def test_hours_editor_refuses_bad_times_with_a_message(app, team):
     response = editor.post(f"/admin/service/edit/?id={service.id}", data=data)
     assert response.status_code == 200
     assert "Fri: give opening and closing times" in response.get_data(as_text=True)
+
+
+def test_editor_cannot_change_a_live_phone_on_its_own_page(app, team):
+    service = make_service(name="Side Door Line")
+    phone = service.phones[0]
+    editor = client_for(app, "editor@example.org")
+    html = editor.get(f"/admin/phone/edit/?id={phone.id}").get_data(as_text=True)
+    data = form_data(html, number="604-555-0166")
+    response = editor.post(f"/admin/phone/edit/?id={phone.id}", data=data,
+                           follow_redirects=True)
+    assert "change it in the listing&#39;s editor" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(m.Phone, phone.id).number != "604-555-0166"
+    publisher = client_for(app, "publisher@example.org")
+    data = form_data(publisher.get(f"/admin/phone/edit/?id={phone.id}").get_data(as_text=True),
+                     number="604-555-0166")
+    publisher.post(f"/admin/phone/edit/?id={phone.id}", data=data)
+    db.session.expire_all()
+    assert db.session.get(m.Phone, phone.id).number == "604-555-0166"
