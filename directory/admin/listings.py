@@ -29,6 +29,8 @@ from .. import operations
 from ..extensions import db
 from ..operations import revisions
 from . import labels
+from .categories import CategoriesField, current_terms
+from .filters import listing_filters
 from .hours import HoursField
 from .views import OwnedInline, RecordAdmin
 
@@ -61,7 +63,7 @@ SECTIONS = (
     ("contact", _l("Contact and safety"), ("crisis_line", "url", "email", "phones")),
     ("hours", _l("Hours"), ("open_24_7", "schedules")),
     ("where", _l("Where"), ("service_at_locations",)),
-    ("who", _l("Who it is for"), ("eligibility_description", "minimum_age", "maximum_age",
+    ("who", _l("Categories and who it is for"), ("categories", "eligibility_description", "minimum_age", "maximum_age",
                                   "application_process", "fees_description",
                                   "interpretation_services", "wait_time", "accreditations",
                                   "licenses")),
@@ -107,7 +109,7 @@ class ServiceAdmin(RecordAdmin):
         "service_at_locations": _l("Locations"), "organization.name": _l("Organization"),
     }
     column_filters = ("publication", "status", "crisis_line", "open_24_7", "text_language",
-                      "last_verified_at", "updated_at", "organization.name")
+                      "organization.name", *listing_filters(), "last_verified_at", "updated_at")
     column_searchable_list = ("name", "alternate_name", "description", "email")
     column_sortable_list = ("name", "publication", "status", "last_verified_at", "updated_at")
     column_default_sort = ("updated_at", True)
@@ -122,6 +124,9 @@ class ServiceAdmin(RecordAdmin):
     ] + ["edit_version"]
     form_extra_fields = {
         "edit_version": HiddenField(),
+        "categories": CategoriesField(_l("Categories"), description=_l(
+            "What kind of help this is. People find the listing through these categories and "
+            "every word for them, in every language.")),
         "schedules": HoursField(_l("Opening hours"), description=_l(
             "Days with the same hours are stored together. A listing that is temporarily "
             "closed or inactive is never shown as open, whatever its hours.")),
@@ -173,6 +178,8 @@ class ServiceAdmin(RecordAdmin):
     # -- forms --------------------------------------------------------------------------------
     def edit_form(self, obj: Any = None) -> Any:
         form = super().edit_form(obj)
+        if request.method == "GET" and obj is not None:
+            form.categories.data = current_terms(obj)
         # Every field is in our sections; Flask-Admin's per-request check of the rules trips
         # over the website field, renamed "link_url" in the request.
         form._validated_ruleset = True
@@ -197,6 +204,7 @@ class ServiceAdmin(RecordAdmin):
             with db.session.no_autoflush:
                 form.populate_obj(model)
                 after = revisions.editable_state(model)
+                model.__dict__.pop("_category_rows", None)  # in the session now, or undone
                 parts = revisions.changed_parts(before, after)
                 if stale and parts:
                     db.session.rollback()
@@ -282,6 +290,10 @@ class ServiceAdmin(RecordAdmin):
                 stale_locales=set(model.stale_translations()),
             )
         return super().render(template, **kwargs)
+
+    def _get_filter_groups(self) -> Any:
+        self._refresh_filters_cache()  # the category filter's options are today's categories
+        return super()._get_filter_groups()
 
     # -- list actions -------------------------------------------------------------------------
     def _each(self, ids: list[str], apply) -> None:

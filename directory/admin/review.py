@@ -19,7 +19,7 @@ from .access import EDITORS, SecureView
 
 PART_LABELS = {
     "phones": _l("Phones"), "schedules": _l("Opening hours"),
-    "service_at_locations": _l("Locations"),
+    "service_at_locations": _l("Locations"), "attributes": _l("Categories"),
 }
 
 
@@ -65,11 +65,14 @@ def _item_name(part: str, row: dict[str, Any]) -> str:
             row.get("description") or ""
     if part == "service_at_locations":
         return _shown(part, "location_id", row.get("location_id"))
+    if part == "attributes":
+        term = db.session.get(m.TaxonomyTerm, row.get("taxonomy_term_id") or "")
+        return (term.name or term.code) if term is not None else ""
     return ""
 
 
-INTERNAL = {"id", "service_id", "location_id_", "organization_id", "contact_id",
-            "service_at_location_id"}
+INTERNAL = {"id", "service_id", "organization_id", "contact_id", "service_at_location_id",
+            "link_id", "link_entity"}
 
 
 def diff_rows(before: dict[str, Any], after: dict[str, Any], parts: list[str]

@@ -9,6 +9,7 @@ from flask import request, url_for
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from markupsafe import Markup, escape
@@ -29,7 +30,9 @@ def choices(values: Any) -> list[SelectChoice]:
     return [SelectChoice(value, value) for value in values]
 
 
-LOCALE_CHOICES = choices(SUPPORTED_LOCALES)
+# Languages by name in the staff member's language ("French" / "français"), code as the value.
+LOCALE_CHOICES = [SelectChoice(code, LazyString(labels.language_name, code))
+                  for code in SUPPORTED_LOCALES]
 RECORDS = _l("Records")
 # Rows a published listing shows: edited on their own only by publishers (editors go through
 # the listing editor, where the change is reviewed).

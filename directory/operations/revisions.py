@@ -26,7 +26,7 @@ from .records import RecordWriter
 
 # Parts of a listing that need a second look when the listing is live.
 DEFAULT_REVIEW_FIELDS = ("phones", "schedules", "service_at_locations", "url", "email",
-                         "crisis_line", "open_24_7", "status")
+                         "crisis_line", "open_24_7", "status", "attributes")
 # Parts of a listing the editor changes; workflow fields (publication, verification) move
 # through their own operations and never through a revision.
 WORKFLOW_FIELDS = frozenset({"publication", "last_verified_at", "verified_by", "version",
@@ -68,7 +68,21 @@ def editable_state(service: m.Service) -> dict[str, Any]:
                 child.id = m.new_id()
             rows.append(_row(child))
         out[key] = sorted(rows, key=lambda r: r["id"])
+    out["attributes"] = sorted(
+        ({"id": row.id, "taxonomy_term_id": row.taxonomy_term_id, "link_entity": "service",
+          "link_id": service.id} for row in category_rows(service) if row not in deleted),
+        key=lambda r: r["taxonomy_term_id"])
     return out
+
+
+def category_rows(service: m.Service) -> list[m.Attribute]:
+    """The listing's categories: those an edit form set in memory, else the stored ones."""
+    pending = getattr(service, "_category_rows", None)
+    if pending is not None:
+        return pending
+    return list(db.session.scalars(sa.select(m.Attribute).where(
+        m.Attribute.link_id == service.id, m.Attribute.link_entity == "service",
+        m.Attribute.taxonomy_term_id.is_not(None))))
 
 
 def changed_parts(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -165,6 +165,5 @@ def test_french_admin_pages_use_french_labels(app, signed_in, directory_with_eve
                 "/admin/review/", "/admin/import/", f"/admin/translate/service/{ids['service']}/fr",
                 "/admin/translations/?locale=fr"):
         html = client.get(url).get_data(as_text=True)
-        assert 'lang="fr"' in html or "fr" in html[:500]
         leftovers += [(url, text) for text, _cell in visible(html) if text in english]
     assert leftovers == []

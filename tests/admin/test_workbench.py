@@ -277,3 +277,58 @@ def test_editor_cannot_change_a_live_phone_on_its_own_page(app, team):
     publisher.post(f"/admin/phone/edit/?id={phone.id}", data=data)
     db.session.expire_all()
     assert db.session.get(m.Phone, phone.id).number == "604-555-0166"
+
+
+def test_categories_are_picked_from_the_tree_and_reviewed_on_live_listings(app, team):
+    from factories import uid
+
+    with operations.acting_as("test"):
+        taxonomy = operations.save_record(m.Taxonomy, {"id": uid(), "name": "Ours"})
+        parent = operations.save_record(m.TaxonomyTerm, {"id": uid(), "code": "violence",
+                                                         "name": "Violence",
+                                                         "taxonomy_id": taxonomy.id})
+        shelter = operations.save_record(m.TaxonomyTerm, {"id": uid(), "code": "shelter",
+                                                          "name": "Shelters", "parent_id": parent.id,
+                                                          "taxonomy_id": taxonomy.id})
+        db.session.commit()
+    service = make_service(name="Category Line")
+    editor = client_for(app, "editor@example.org")
+    html = editor.get(f"/admin/service/edit/?id={service.id}").get_data(as_text=True)
+    assert "Violence › Shelters" in html
+    data = edit(editor, service.id)
+    response = editor.post(f"/admin/service/edit/?id={service.id}",
+                           data={**data, "categories": shelter.id})
+    assert response.status_code == 302
+    revision = db.session.scalars(sa.select(m.ServiceRevision)).one()
+    assert revision.fields == ["attributes"]
+    publisher = client_for(app, "publisher@example.org")
+    assert "Shelters" in publisher.get(f"/admin/review/{revision.id}").get_data(as_text=True)
+    user = db.session.scalars(sa.select(m.User).where(
+        m.User.email == "publisher@example.org")).one()
+    with operations.acting_as("publisher@example.org"):
+        operations.revisions.approve(revision.id, _signed(user))
+        db.session.commit()
+    terms = set(db.session.scalars(sa.select(m.Attribute.taxonomy_term_id).where(
+        m.Attribute.link_id == service.id)))
+    assert shelter.id in terms
+
+
+def test_listing_list_filters_by_city_category_and_overdue(app, team):
+    import re
+
+    service = make_service(name="Filter City Line")
+    other = make_service(name="Elsewhere Line")
+    city = service.service_at_locations[0].location.addresses[0].city
+    editor = client_for(app, "editor@example.org")
+    page = editor.get("/admin/service/").get_data(as_text=True)
+    filters = dict(re.findall(r'"(City|Category|Verification overdue)": \[\{"arg": "(\d+)"', page))
+    assert set(filters) == {"City", "Category", "Verification overdue"}
+    with operations.acting_as("test"):
+        operations.verify_service(other.id, verified_by="test")
+        db.session.commit()
+    listed = editor.get(f"/admin/service/?flt0_{filters['Verification overdue']}=1"
+                        ).get_data(as_text=True)
+    assert "Filter City Line" in listed and "Elsewhere Line" not in listed
+    listed = editor.get(f"/admin/service/?flt0_{filters['City']}={city[:4]}").get_data(
+        as_text=True)
+    assert "Filter City Line" in listed
