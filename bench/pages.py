@@ -19,7 +19,6 @@ import os
 import random
 import shutil
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 
@@ -27,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from run import QUERIES, ensure_database, make_app, percentiles  # noqa: E402
+from run import QUERIES, percentiles, working_copy  # noqa: E402
 
 
 class StatementCounter:
@@ -89,10 +88,7 @@ def bench_size(size: int, listings: int, repeat: int) -> list[tuple[str, str]]:
     from directory.extensions import db
     from directory.search import scoring, sync
 
-    db_path = ensure_database(size)
-    work = tempfile.mkdtemp(prefix="bench-pages-")
-    shutil.copy(db_path, os.path.join(work, "db.sqlite"))
-    app = make_app(os.path.join(work, "db.sqlite"), os.path.join(work, "index"))
+    app, work = working_copy(size, "bench-pages-")
     app.config["WTF_CSRF_ENABLED"] = False
     rows: list[tuple[str, str]] = []
     with app.app_context():

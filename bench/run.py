@@ -105,6 +105,14 @@ def ensure_database(size: int) -> str:
     return path
 
 
+def working_copy(size: int, prefix: str = "bench-"):
+    """An app over a private copy of the ``size`` database (and a fresh index folder)."""
+    db_path = ensure_database(size)
+    work = tempfile.mkdtemp(prefix=prefix)
+    shutil.copy(db_path, os.path.join(work, "db.sqlite"))
+    return make_app(os.path.join(work, "db.sqlite"), os.path.join(work, "index")), work
+
+
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
     ordered = sorted(samples)
 
@@ -131,10 +139,7 @@ def bench_size(size: int, repeat: int, procs: int) -> list[tuple[str, str]]:
     from directory.search.query import search
     from directory.search.schema import name_field, text_field
 
-    db_path = ensure_database(size)
-    work = tempfile.mkdtemp(prefix="bench-")
-    shutil.copy(db_path, os.path.join(work, "db.sqlite"))
-    app = make_app(os.path.join(work, "db.sqlite"), os.path.join(work, "index"))
+    app, work = working_copy(size)
     rows: list[tuple[str, str]] = []
     with app.app_context():
         started = time.perf_counter()
