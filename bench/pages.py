@@ -103,7 +103,7 @@ def bench_size(size: int, listings: int, repeat: int) -> list[tuple[str, str]]:
     def measure(name: str, calls, *, clear_answers: bool = False) -> None:
         for call in calls[:3]:
             call()  # warm: caches, template compilation
-        times, totals, during, render = [], [], [], []
+        times, cpu, totals, during, render = [], [], [], [], []
         for _ in range(repeat):
             for call in calls:
                 if clear_answers:
@@ -111,16 +111,20 @@ def bench_size(size: int, listings: int, repeat: int) -> list[tuple[str, str]]:
                         cache.results.clear()
                 with counter.window():
                     counter.render_ms = []
-                    started = time.perf_counter()
+                    started, started_cpu = time.perf_counter(), time.process_time()
                     response = call()
                     times.append((time.perf_counter() - started) * 1000)
+                    cpu.append((time.process_time() - started_cpu) * 1000)
                     assert response.status_code == 200, (name, response.status_code, response.get_data(as_text=True)[-3000:])
                     totals.append(counter.total)
                     during.append(counter.rendering)
                     render.append(sum(counter.render_ms))
         p50, p95, p99 = percentiles(times)
         r50, r95, _ = percentiles(render)
+        c50, c95, _ = percentiles(cpu)
         rows.append((f"{name}: request ms p50/p95/p99", f"{p50:.2f} / {p95:.2f} / {p99:.2f}"))
+        rows.append((f"{name}: request CPU ms p50/p95 (steadier on a shared machine)",
+                     f"{c50:.2f} / {c95:.2f}"))
         rows.append((f"{name}: template rendering ms p50/p95", f"{r50:.2f} / {r95:.2f}"))
         rows.append((f"{name}: SQL statements max (of them during rendering)",
                      f"{max(totals)} ({max(during)})"))
