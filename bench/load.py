@@ -306,6 +306,10 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--seconds", type=float, default=10.0, help="per page and configuration")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds of traffic before the first row of a server: the first "
+                             "worker answering /readyz does not mean the others have loaded "
+                             "their search caches")
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
     backends = args.backends.split(",")
@@ -338,6 +342,7 @@ def main() -> None:
             for count in workers:
                 server = Server(url, index_dir, count, log_path)
                 try:
+                    drive(server.port, search_request, args.warmup, args.clients)
                     stream = QueryStream()
                     for page, maker in (("search", search_request),
                                         ("search, distinct queries", stream),
@@ -356,7 +361,8 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
     print(f"\n{args.size:,} listings; {args.clients} client threads on the same host; "
-          f"{args.seconds:g} s per row after a 2 s warm-up.\n")
+          f"{args.seconds:g} s per row after a 2 s warm-up ({args.warmup:g} s for a new "
+          "server).\n")
     print("| database | workers | page | requests | req/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---|---:|---:|---:|---:|---:|")
     for backend, count, page, r in rows:
