@@ -173,8 +173,10 @@ def _related_pages(term_ids: list[str]) -> list[m.Page]:
 
 
 def _listing_context(service_id: str) -> dict[str, Any]:
-    record = db.session.get(m.Service, service_id, options=_LISTING_OPTIONS) \
-        if m.is_record_id(service_id) else None
+    # populate_existing: a service something already put in the session (a hook, a banner)
+    # is loaded again with the options rather than returned half-loaded
+    record = db.session.get(m.Service, service_id, options=_LISTING_OPTIONS,
+                            populate_existing=True) if m.is_record_id(service_id) else None
     if record is None or not record.is_public:
         abort(404)
     locale = current_locale()
