@@ -6,9 +6,11 @@
 For each backend and worker count it starts ``gunicorn -c gunicorn.conf.py`` on 127.0.0.1 (a
 free port) over the 20k-listing benchmark database (bench/data/, made by bench/run.py; copied
 into a temporary PostgreSQL database, dropped afterwards), then drives it with CLIENTS threads
-for a fixed time per page: POST /search with the benchmark's queries, GET /services/<id> for
-random public listings. Bounded: ``--seconds`` per page and configuration (8-10 minutes in
-all with the defaults). Prints a Markdown table: requests, req/s, p50, p99, errors.
+for a fixed time per page: POST /search with the benchmark's queries (mostly answered from
+the answer cache, like popular searches), POST /search with a stream of distinct generated
+searches (``QueryStream``: words, misspellings, filters and places, never the same twice, so
+every one is real work), and GET /services/<id> for random public listings. Bounded:
+``--seconds`` per page and configuration (10-12 minutes in all with the defaults). Prints a Markdown table: requests, req/s, p50, p99, errors.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
+from generate import CITIES, KINDS, LANGS  # noqa: E402
 from run import QUERIES, ensure_database, percentiles  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("DIRECTORY_LOAD_PG_ADMIN_URL",
@@ -253,6 +256,49 @@ def search_request(rng: random.Random):
     return "POST", f"{prefix}/search", {"q": query["q"]}
 
 
+# Words people type: what the listings are about, in several spellings and languages.
+WORDS = ["crisis", "line", "shelter", "transition", "house", "women", "children", "counselling",
+         "counseling", "conselling", "abuse", "violence", "family", "legal", "help",
+         "protection", "order", "court", "sti", "std", "hiv", "testing", "test", "clinic",
+         "sexual", "health", "birth", "control", "contraception", "contraseption", "iud",
+         "emergency", "pep", "exposure", "youth", "free", "condoms", "walk-in", "anonymous",
+         "support", "safe", "stay", "talk", "text", "advocacy", "treatment", "drop-in",
+         "dépistage", "santé", "sexuelle", "violence conjugale", "maison", "aide", "apoyo",
+         "sheltr", "scared", "hurt", "leave", "night", "weekend"]
+CATEGORIES = [kind[0] for kind in KINDS]
+STREAM_FILTERS = [None, ("city", [c[0] for c in CITIES]), ("category", CATEGORIES),
+                  ("language", LANGS), ("flag", ["walk_in", "free", "appointment"]),
+                  ("open_now", ["1"]), ("near", [c[0] for c in CITIES])]
+
+
+class QueryStream:
+    """Distinct real-looking searches: one or two words, then a filter, each combination once.
+
+    A shared counter walks the combinations in a shuffled order, so no two requests of a run
+    are the same search and none is answered from a worker's answer cache."""
+
+    def __init__(self, seed: int = 16) -> None:
+        rng = random.Random(seed)
+        words = [(w,) for w in WORDS] + [(a, b) for a in WORDS for b in WORDS if a != b]
+        rng.shuffle(words)
+        self.words = words
+        self.filters = [(None, None)] + [(key, value) for spec in STREAM_FILTERS if spec
+                                         for key, values in [spec] for value in values]
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, rng: random.Random):
+        with self.lock:
+            n = self.count
+            self.count += 1
+        key, value = self.filters[n % len(self.filters)]
+        words = self.words[(n // len(self.filters)) % len(self.words)]
+        body = {"q": " ".join(words)}
+        if key is not None:
+            body[key] = value
+        return "POST", "/search", body
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=20000)
@@ -260,6 +306,10 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--seconds", type=float, default=10.0, help="per page and configuration")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds of traffic before the first row of a server: the first "
+                             "worker answering /readyz does not mean the others have loaded "
+                             "their search caches")
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
     backends = args.backends.split(",")
@@ -292,7 +342,11 @@ def main() -> None:
             for count in workers:
                 server = Server(url, index_dir, count, log_path)
                 try:
-                    for page, maker in (("search", search_request), ("listing", listing_request)):
+                    drive(server.port, search_request, args.warmup, args.clients)
+                    stream = QueryStream()
+                    for page, maker in (("search", search_request),
+                                        ("search, distinct queries", stream),
+                                        ("listing", listing_request)):
                         drive(server.port, maker, 2.0, args.clients)  # warm-up, not counted
                         result = drive(server.port, maker, args.seconds, args.clients)
                         rows.append((backend, count, page, result))
@@ -307,7 +361,8 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
     print(f"\n{args.size:,} listings; {args.clients} client threads on the same host; "
-          f"{args.seconds:g} s per row after a 2 s warm-up.\n")
+          f"{args.seconds:g} s per row after a 2 s warm-up ({args.warmup:g} s for a new "
+          "server).\n")
     print("| database | workers | page | requests | req/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---|---:|---:|---:|---:|---:|")
     for backend, count, page, r in rows:

@@ -31,7 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
-    from . import cli, headers, i18n
+    from . import cli, compression, headers, i18n
     from .extensions import babel, csrf, db, limiter, migrate
     from .security import init_security
 
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     headers.init_app(app)
+    compression.init_app(app)
     init_security(app)
     _init_database_engine(app)
 

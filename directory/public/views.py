@@ -16,6 +16,7 @@ import nh3
 import sqlalchemy as sa
 from flask import abort, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import models as m
 from ..extensions import db
@@ -133,22 +134,59 @@ def _open_now(service: m.Service) -> bool | None:
     return is_open_at(schedules, datetime.now(tz=ZoneInfo("UTC")), open_24_7=service.open_24_7)
 
 
+def _joined_translated(relationship):
+    """Join ``relationship`` and its records' translations into the parent's statement."""
+    return joinedload(relationship).joinedload(relationship.property.mapper.class_.translations)
+
+
+# What the listing page reads, in two statements (the service with its own collections, then
+# its locations): nothing is left to load lazily while the template renders.
+_LISTING_OPTIONS = (
+    joinedload(m.Service.translations),
+    _joined_translated(m.Service.organization),
+    _joined_translated(m.Service.phones),
+    _joined_translated(m.Service.schedules),
+    joinedload(m.Service.languages),
+    _joined_translated(m.Service.cost_options),
+    _joined_translated(m.Service.required_documents),
+    selectinload(m.Service.service_at_locations).options(
+        joinedload(m.ServiceAtLocation.translations),
+        joinedload(m.ServiceAtLocation.location).options(
+            joinedload(m.Location.translations), joinedload(m.Location.addresses),
+            _joined_translated(m.Location.accessibility),
+            _joined_translated(m.Location.schedules))),
+)
+
+
+def _related_pages(term_ids: list[str]) -> list[m.Page]:
+    """Published pages filed under the listing's categories or above them (one statement)."""
+    tree = sa.select(m.TaxonomyTerm.id, m.TaxonomyTerm.parent_id).where(
+        m.TaxonomyTerm.id.in_(term_ids)).cte("tree", recursive=True)
+    parent = sa.orm.aliased(m.TaxonomyTerm)
+    tree = tree.union(sa.select(parent.id, parent.parent_id).join(
+        tree, parent.id == tree.c.parent_id))
+    return list(db.session.scalars(
+        sa.select(m.Page).options(joinedload(m.Page.translations)).where(
+            m.Page.id.in_(sa.select(m.page_taxonomy_term.c.page_id).where(
+                m.page_taxonomy_term.c.taxonomy_term_id.in_(sa.select(tree.c.id)))),
+            m.Page.publication == "published").order_by(m.Page.slug)).unique())
+
+
 def _listing_context(service_id: str) -> dict[str, Any]:
-    record = db.session.get(m.Service, service_id) if m.is_record_id(service_id) else None
+    # populate_existing: a service something already put in the session (a hook, a banner)
+    # is loaded again with the options rather than returned half-loaded
+    record = db.session.get(m.Service, service_id, options=_LISTING_OPTIONS,
+                            populate_existing=True) if m.is_record_id(service_id) else None
     if record is None or not record.is_public:
         abort(404)
     locale = current_locale()
-    phones = db.session.scalars(sa.select(m.Phone).where(m.Phone.service_id == record.id)
-                                .order_by(m.Phone.id)).all()
-    term_ids = list(db.session.scalars(sa.select(m.Attribute.taxonomy_term_id).where(
-        m.Attribute.link_entity == "service", m.Attribute.link_id == record.id)))
-    terms = db.session.scalars(sa.select(m.TaxonomyTerm).where(
-        m.TaxonomyTerm.id.in_(term_ids))).all() if term_ids else []
-    related_pages = db.session.scalars(
-        sa.select(m.Page).join(m.page_taxonomy_term).where(
-            m.page_taxonomy_term.c.taxonomy_term_id.in_(
-                m.TaxonomyTerm.with_ancestors(db.session, term_ids)),
-            m.Page.publication == "published").distinct()).all() if term_ids else []
+    phones = sorted(record.phones, key=lambda phone: phone.id)
+    terms = list(db.session.scalars(
+        sa.select(m.TaxonomyTerm).options(joinedload(m.TaxonomyTerm.translations))
+        .join(m.Attribute, m.Attribute.taxonomy_term_id == m.TaxonomyTerm.id)
+        .where(m.Attribute.link_entity == "service", m.Attribute.link_id == record.id)
+        .order_by(m.TaxonomyTerm.id)).unique())
+    related_pages = _related_pages([term.id for term in terms]) if terms else []
     return {"service": record, "phones": phones, "terms": terms, "locale": locale,
             "hours": _hours(record, locale), "open_now": _open_now(record),
             "related_pages": related_pages, "crisis": crisis_lines()}

@@ -1,7 +1,8 @@
 """What a search document is made of, and so which listings an edit touches.
 
 ``DOCUMENT_PARTS`` is the one description of the records a listing's document reads (its
-relationships, level by level). ``documents.load_services`` eager-loads exactly these, and the
+relationships, level by level). ``documents.load_records`` (rebuilds, syncs) loads exactly these
+with one query per table, ``documents.load_services`` eager-loads them as ORM objects, and the
 session hooks below walk the same relationships backwards to find the services whose document
 an inserted, changed or deleted row belongs to. Three things are not relationships and are
 resolved by hand: category links (``attribute``), the category tree (a term's label reaches

@@ -19,7 +19,7 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import set_curated_synonyms
-from .changes import load_options
+from .changes import DOCUMENT_PARTS, load_options
 from .row import Phone, Schedule, SearchRow
 from .schema import name_field, text_field
 
@@ -111,6 +111,83 @@ def load_services(ids: Iterable[str] | None = None, *,
     if ids is not None:
         query = query.where(m.Service.id.in_(list(ids)))
     return list((session or db.session).scalars(query.order_by(m.Service.id)))
+
+
+class Record:
+    """A plain, read-only copy of one row and the related rows a document reads.
+
+    ``load_records`` fills its column attributes and the relationships of ``DOCUMENT_PARTS``
+    (lists, or one record or None for a many-to-one); reading anything else is an error, so a
+    document cannot quietly depend on something the loader does not load.
+    """
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    @property
+    def is_public(self) -> bool:
+        return _IS_PUBLIC(self)  # the one definition of "public"
+
+    def __repr__(self) -> str:
+        return f"<Record {self.__dict__.get('id')!r}>"
+
+
+_IS_PUBLIC = m.Service.__dict__["is_public"].fget
+
+
+def _column_attributes(model: type) -> list[tuple[str, sa.Column]]:
+    mapper = sa.inspect(model)
+    return [(attr.key, attr.columns[0]) for attr in mapper.column_attrs]
+
+
+def _select_rows(session: Session, model: type, column: sa.Column, values: list[Any],
+                 order_by: Any) -> list[Record]:
+    """Rows of ``model`` whose ``column`` is in ``values`` (in chunks: parameter limits)."""
+    attributes = _column_attributes(model)
+    keys = [key for key, _col in attributes]
+    query = sa.select(*(col for _key, col in attributes))
+    out: list[Record] = []
+    for start in range(0, len(values), 900):
+        chunk = values[start:start + 900]
+        statement = query.where(column.in_(chunk))
+        if order_by is not None:
+            statement = statement.order_by(*order_by)
+        out.extend(Record(dict(zip(keys, row))) for row in session.execute(statement))
+    return out
+
+
+def _fill(session: Session, parents: list[Record], parts: dict) -> None:
+    """Load each relationship of ``parts`` for every parent with one query per relationship."""
+    for relationship, below in parts.items():
+        prop = relationship.property
+        assert prop.secondary is None and len(prop.local_remote_pairs) == 1, prop
+        (local, remote), = prop.local_remote_pairs
+        keys = list(dict.fromkeys(getattr(p, local.key) for p in parents
+                                  if getattr(p, local.key) is not None))
+        order_by = list(prop.order_by) if prop.order_by else None
+        children = _select_rows(session, prop.mapper.class_, remote, keys, order_by) \
+            if keys else []
+        grouped: dict[Any, list[Record]] = defaultdict(list)
+        for child in children:
+            grouped[getattr(child, remote.key)].append(child)
+        for parent in parents:
+            found = grouped.get(getattr(parent, local.key), [])
+            setattr(parent, prop.key, list(found) if prop.uselist
+                    else (found[0] if found else None))
+        if below and children:
+            _fill(session, children, below)
+
+
+def load_records(ids: Iterable[str], *, session: Session | None = None) -> list[Record]:
+    """Services with everything a document needs (``changes.DOCUMENT_PARTS``) as plain
+    records: one query per table, no ORM objects (building those was most of a rebuild).
+
+    ``service_to_document`` gives the same document for a record as for the ORM service
+    (tests/search/test_documents_batch.py)."""
+    session = session or db.session
+    services = _select_rows(session, m.Service, m.Service.id, list(ids), [m.Service.id])
+    _fill(session, services, DOCUMENT_PARTS)
+    return services
 
 
 def service_term_ids(service_ids: list[str], session: Session | None = None

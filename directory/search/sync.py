@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from .. import models as m
 from ..extensions import db
 from .changes import CHANGED_KEY
-from .documents import Taxonomy, iter_documents, load_curated_synonyms, load_services
+from .documents import Taxonomy, iter_documents, load_curated_synonyms, load_records
 from .index import IndexUnavailable, SearchIndex, index_for
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def apply_services(index: SearchIndex, session: Session, service_ids: list[str],
                    default_tz: str, taxonomy: Taxonomy | None = None) -> tuple[int, int]:
     """Re-index the given services (delete those that are gone or not public)."""
     updated = deleted = 0
-    services = load_services(service_ids, session=session)
+    services = load_records(service_ids, session=session)
     documents = dict(iter_documents(services, default_tz, taxonomy, session=session))
     with index.writer() as writer:
         for service_id in service_ids:
@@ -184,8 +184,8 @@ def rebuild(app: Flask | None = None, *, procs: int = 1,
 
         def documents():
             nonlocal count
-            for start in range(0, len(ids), 500):
-                chunk = load_services(ids[start:start + 500], session=session)
+            for start in range(0, len(ids), 2000):
+                chunk = load_records(ids[start:start + 2000], session=session)
                 for _id, doc in iter_documents(chunk, app.config["DEFAULT_TIMEZONE"], taxonomy,
                                                session=session):
                     if doc is not None:
