@@ -132,4 +132,4 @@ class TranslateView(SecureView):
                            target_language=labels.language_name(locale),
                            locales=[c for c in SUPPORTED_LOCALES if c != record.text_language],
                            edit_url=url_for(edit_endpoint, id=record.id) if edit_endpoint else None,
-                           next=request.args.get("next", ""))
+                           return_to=request.args.get("next", ""))

@@ -332,3 +332,38 @@ def test_listing_list_filters_by_city_category_and_overdue(app, team):
     listed = editor.get(f"/admin/service/?flt0_{filters['City']}={city[:4]}").get_data(
         as_text=True)
     assert "Filter City Line" in listed
+
+
+def test_forbidden_and_missing_admin_pages_stay_in_the_admin_frame(app, team):
+    translator = client_for(app, "translator@example.org")
+    response = translator.get("/admin/service/")
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert "Not available to your account" in html and 'class="navbar' in html
+    response = translator.get("/admin/review/999999")
+    assert response.status_code in (403, 404)
+    editor = client_for(app, "editor@example.org")
+    response = editor.get("/admin/review/999999")
+    assert response.status_code == 404 and "Not found" in response.get_data(as_text=True)
+    assert 'class="navbar' in response.get_data(as_text=True)
+    response = editor.get("/admin/no-such-page/")
+    assert response.status_code == 404 and 'class="navbar' in response.get_data(as_text=True)
+
+
+def test_translation_saved_from_the_listing_returns_to_it(app, team):
+    service = make_service(name="Return Line", publish=False)
+    editor = client_for(app, "editor@example.org")
+    html = editor.get(f"/admin/service/edit/?id={service.id}").get_data(as_text=True)
+    import re
+
+    link = re.search(r'href="(/admin/translate/service/[^"]+/fr[^"]*)"', html).group(1)
+    page = editor.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    csrf = __import__("admin.staff", fromlist=["csrf_from"]).csrf_from(page)
+    form = page.split('class="translate-form"', 1)[1]
+    nxt = re.search(r'name="next" value="([^"]*)"', form).group(1).replace("&amp;", "&")
+    response = editor.post(link.split("?")[0], data={"csrf_token": csrf, "name": "Ligne retour",
+                                                      "next": nxt})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/service/edit/")
+    follow = editor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Saved the French translation of “Return Line”" in follow
