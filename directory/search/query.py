@@ -22,6 +22,7 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, synonyms_version
+from .concepts import Span, concept_set
 from .scoring import SearcherCache, bitmap_to_mask, cache_for, ids_to_bitmap
 from .documents import Taxonomy, load_curated_synonyms
 from .fallback import database_search
@@ -72,12 +73,15 @@ def _index_search(searcher: Any, request: SearchRequest) -> SearchResults:
     taxonomy = _taxonomy()
     units = split_units(request.text, request.locale)
     allowed, distances = _candidates(cache, taxonomy, request)
-    danger = signals_danger(units)
+    concepts = concept_set()
+    spans = concepts.match(units, request.locale) if units else []
+    understood = list(dict.fromkeys(c for span in spans for c in span.concepts))
+    danger = signals_danger(units) or any(concepts.concepts[c].danger for c in understood)
     results = SearchResults(query=request.text, locale=request.locale, total=0,
                             page=request.page, page_size=request.page_size, hits=[],
-                            sort=request.sort, crisis_boosted=danger)
+                            sort=request.sort, crisis_boosted=danger, concepts=understood)
     units, (matched, scores) = _match(searcher, cache, taxonomy, units, allowed, danger,
-                                      results)
+                                      results, spans)
     order = _order(cache, request, matched, scores, distances)
     results.total = len(matched)
     if request.with_facets:
@@ -119,19 +123,23 @@ def _candidates(cache: SearcherCache, taxonomy: Taxonomy, request: SearchRequest
 
 
 def _match(searcher: Any, cache: SearcherCache, taxonomy: Taxonomy, units: list[str],
-           allowed: np.ndarray, danger: bool, results: SearchResults
+           allowed: np.ndarray, danger: bool, results: SearchResults, spans: list[Span]
            ) -> tuple[list[str], tuple[np.ndarray, np.ndarray]]:
     """(the units searched for, (matching docnums, scores)): every word, else any word, else
-    tolerant spelling, else the suggested spelling; ``results`` learns which one answered."""
+    tolerant spelling, else the suggested spelling; ``results`` learns which one answered.
+    Words that activate a concept also match its categories and its words in every language."""
     locale = results.locale
     labels = _labels(taxonomy)
-    text_query = build_text_query(units, locale, labels=labels) if units else None
+    expand = _concept_expander(cache, taxonomy)
+    text_query = build_text_query(units, locale, labels=labels, spans=spans,
+                                  expand=expand) if units else None
     if units and text_query is None:
         units = []  # nothing searchable (only stop words or punctuation): browse instead
     scores = _run(cache, text_query, allowed, danger)
     if not units or len(scores[0]):
         return units, scores
-    relaxed = build_text_query(units, locale, require_all=False, labels=labels)
+    relaxed = build_text_query(units, locale, require_all=False, labels=labels, spans=spans,
+                               expand=expand)
     if relaxed is not None and len(units) > 1:
         scores = _run(cache, relaxed, allowed, danger)
         results.relaxed = bool(len(scores[0]))
@@ -149,6 +157,33 @@ def _match(searcher: Any, cache: SearcherCache, taxonomy: Taxonomy, units: list[
             scores = _run(cache, corrected, allowed, danger)
             results.fuzzy = bool(len(scores[0]))
     return units, scores
+
+
+def _concept_expander(cache: SearcherCache, taxonomy: Taxonomy):
+    """concept id -> its query on this index generation (kept with the generation: words
+    the index does not hold are left out, so what remains is small)."""
+    kept = cache.__dict__.setdefault("concept_queries", {})
+    if kept.get("taxonomy") is not taxonomy:
+        kept.clear()
+        kept["taxonomy"] = taxonomy
+    concepts = concept_set()
+    reader = cache.searcher.ixreader
+
+    def exists(fieldname: str, text: str) -> bool:
+        try:
+            return reader.doc_frequency(fieldname, text) > 0
+        except (KeyError, ValueError):
+            return False
+
+    def expand(concept_id: str) -> wq.Query | None:
+        key = (id(concepts), concept_id)
+        if key not in kept:
+            term_ids = [t for t in (taxonomy.resolve(code) for code in
+                                    concepts.concepts[concept_id].categories) if t]
+            kept[key] = concepts.query(concept_id, term_ids, exists)
+        return kept[key]
+
+    return expand
 
 
 def _order(cache: SearcherCache, request: SearchRequest, matched: np.ndarray,

@@ -56,6 +56,7 @@ class SearchResults:
     crisis_boosted: bool = False
     degraded: bool = False
     sort: str = "relevance"
+    concepts: list[str] = field(default_factory=list)  # concept ids the words activated
 
     @property
     def pages(self) -> int:
