@@ -512,11 +512,26 @@ def search_payload(results: SearchResults) -> dict[str, Any]:
         "query": results.query, "locale": results.locale, "sort": results.sort,
         "suggestion": results.suggestion, "fuzzy": results.fuzzy, "relaxed": results.relaxed,
         "crisis_boosted": results.crisis_boosted, "degraded": results.degraded,
+        "concepts": _concepts(results),
+        "relaxed_query": results.relaxed_query,
+        "closest_categories": [{"value": f.value, "label": str(f.label), "count": f.count,
+                                "selected": False} for f in results.closest_categories],
+        "crisis_lines": [{"id": h.id, "name": h.name, "phone": h.phone}
+                         for h in results.crisis_lines],
         "facets": {name: [{"value": f.value, "label": str(f.label), "count": f.count,
                            "selected": f.selected} for f in values]
                    for name, values in results.facets.items()},
     })
     return out
+
+
+def _concepts(results: SearchResults) -> list[dict[str, str]]:
+    """The concepts the words activated, labelled in the request's language."""
+    from ..search.concepts import concept_set
+
+    concepts = concept_set().concepts
+    return [{"id": c, "label": concepts[c].label(results.locale)} for c in results.concepts
+            if c in concepts]
 
 
 def _iso(value: datetime | None) -> str | None:

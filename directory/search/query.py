@@ -89,7 +89,73 @@ def _index_search(searcher: Any, request: SearchRequest) -> SearchResults:
     start = (request.page - 1) * request.page_size
     shown = order[start:start + request.page_size]
     results.hits = _hits(cache, request, units, matched[shown], scores[shown], distances)
+    if units and results.total <= NEAR_ZERO and request.page == 1:
+        _no_dead_end(cache, taxonomy, request, results, units, spans, allowed, distances)
     return results
+
+
+NEAR_ZERO = 2  # this many results or fewer: also show what we understood and other ways on
+
+
+def _no_dead_end(cache: SearcherCache, taxonomy: Taxonomy, request: SearchRequest,
+                 results: SearchResults, units: list[str], spans: list[Span],
+                 allowed: np.ndarray, distances: np.ndarray | None) -> None:
+    """What a (near) empty answer still offers: the concepts we understood, the closest
+    categories with their counts, crisis lines, and a relaxed search that finds something."""
+    concepts = concept_set()
+    locale = request.locale
+    results.understood = [(c, concepts.concepts[c].label(locale)) for c in results.concepts]
+    term_ids = [t for c in results.concepts for t in
+                (taxonomy.resolve(code) for code in concepts.concepts[c].categories) if t]
+    labels = _labels(taxonomy)
+    term_ids += [t for unit in units for t in labels.match(unit, locale)]
+    bitmaps = cache.facet("terms")
+    live = cache.live
+    if not term_ids:  # nothing recognised: the broadest kinds of help
+        term_ids = [t for t, info in taxonomy.terms.items() if info.parent_id is None
+                    and info.code not in LabelMatcher.SKIP_CODES]
+    closest = []
+    for term_id in dict.fromkeys(term_ids):
+        count = (bitmaps.get(term_id, 0) & live).bit_count()
+        if count and term_id in taxonomy.terms:
+            info = taxonomy.terms[term_id]
+            closest.append(FacetValue(info.code or term_id, taxonomy.label(term_id, locale),
+                                      count, False, info.code))
+    results.closest_categories = sorted(closest, key=lambda v: -v.count)[:6]
+    crisis = np.flatnonzero(bitmap_to_mask(bitmaps.get(_crisis_term(taxonomy), 0)
+                                           | cache.facet("flags").get("crisis_line", 0),
+                                           cache.size) & cache.live_mask)
+    if len(crisis):
+        picked = crisis[:3]
+        results.crisis_lines = _hits(cache, request, [], picked,
+                                     np.zeros(len(picked)), distances)
+    results.relaxed_query = _relaxed_query(cache, taxonomy, units, locale, allowed,
+                                           results)
+
+
+def _crisis_term(taxonomy: Taxonomy) -> str:
+    return taxonomy.resolve("crisis-line") or ""
+
+
+def _relaxed_query(cache: SearcherCache, taxonomy: Taxonomy, units: list[str], locale: str,
+                   allowed: np.ndarray, results: SearchResults) -> str | None:
+    """Fewer words that find more: the words that find something on their own (else the
+    one that finds most), never words that find nothing."""
+    if len(units) < 2:
+        return None
+    labels = _labels(taxonomy)
+    counts = []
+    for unit in units:
+        query = build_text_query([unit], locale, labels=labels)
+        found = int(((cache.scores(query.normalize()) > 0) & allowed).sum()) if query else 0
+        counts.append(found)
+    kept = [u for u, n in zip(units, counts) if n]
+    if not kept:
+        return None
+    if len(kept) == len(units):
+        kept = [max(zip(units, counts), key=lambda pair: pair[1])[0]]
+    relaxed = " ".join(kept)
+    return relaxed if max(counts) > results.total else None
 
 
 def _candidates(cache: SearcherCache, taxonomy: Taxonomy, request: SearchRequest
@@ -149,13 +215,19 @@ def _match(searcher: Any, cache: SearcherCache, taxonomy: Taxonomy, units: list[
             scores = _run(cache, fuzzy, allowed, danger)
             results.fuzzy = bool(len(scores[0]))
     results.suggestion = suggest(searcher, units, locale, taxonomy)
-    if not len(scores[0]) and results.suggestion:
-        # Nothing matched even loosely: show what the corrected words find.
-        corrected = build_text_query(split_units(results.suggestion, locale), locale,
-                                     labels=labels)
-        if corrected is not None:
-            scores = _run(cache, corrected, allowed, danger)
-            results.fuzzy = bool(len(scores[0]))
+    if results.suggestion:
+        # A suggestion is only offered when it finds something itself ("food bank" must not
+        # become "foods book"); when nothing matched even loosely, show what it finds.
+        corrected_units = split_units(results.suggestion, locale)
+        corrected = build_text_query(corrected_units, locale, labels=labels,
+                                     spans=concept_set().match(corrected_units, locale),
+                                     expand=expand)
+        found = _run(cache, corrected, allowed, False) if corrected is not None else None
+        if found is None or not len(found[0]):
+            results.suggestion = None
+        elif not len(scores[0]):
+            scores = _run(cache, corrected, allowed, danger) if danger else found
+            results.fuzzy = True
     return units, scores
 
 
