@@ -70,12 +70,13 @@ class SearchResults:
 
 
 def pick(values: Mapping[str, str], locale: str, fallback: str = "en") -> tuple[str, str]:
+    """(text, its locale): the visitor's language, else English, else ``fallback`` (the
+    listing's own language), else any."""
     if not values:
         return "", locale
-    if values.get(locale):
-        return values[locale], locale
-    if values.get(fallback):
-        return values[fallback], fallback
+    for wanted in (locale, "en", fallback):
+        if values.get(wanted):
+            return values[wanted], wanted
     first = next(iter(values))
     return values[first], first
 
