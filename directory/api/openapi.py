@@ -297,8 +297,9 @@ SEARCH_PARAMS = [
     _param("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude (with lat)."),
     _param("radius_km", {"type": "number", "minimum": 0.1, "maximum": 20000},
            "Only listings within this distance (needs near or lat/lon)."),
-    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
-           "Order of results (distance needs near or lat/lon)."),
+    _param("sort", {"type": "string", "enum": list(SORTS)},
+           "Order of results (distance needs near or lat/lon). When left out: by distance "
+           "when a place is given, else by relevance."),
     _param("open_now", {"type": "boolean"}, "Only listings open now."),
     _param("highlight", {"type": "boolean", "default": True}, "Mark matched words."),
     _param("facets", {"type": "boolean", "default": True}, "Include facet counts."),

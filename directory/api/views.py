@@ -480,7 +480,7 @@ def search_endpoint() -> Response:
             locale=locale, filters=filters, page=params.integer("page", 1, 1, 1000),
             page_size=per_page, near=params.text("near", 100), lat=lat, lon=lon,
             radius_km=params.number("radius_km", 0.1, 20000),
-            sort=params.choice("sort", SORTS, "relevance"), open_now=params.boolean("open_now"),
+            sort=params.choice("sort", SORTS, None), open_now=params.boolean("open_now"),
             highlight=params.boolean("highlight", True),
             with_facets=params.boolean("facets", True))
         results = count_after_response(search(request=request))
