@@ -196,7 +196,7 @@ def _match(searcher: Any, cache: SearcherCache, taxonomy: Taxonomy, units: list[
     Words that activate a concept also match its categories and its words in every language."""
     locale = results.locale
     labels = _labels(taxonomy)
-    expand = _concept_expander(cache, taxonomy)
+    expand = _concept_expander(cache, taxonomy, locale)
     text_query = build_text_query(units, locale, labels=labels, spans=spans,
                                   expand=expand) if units else None
     if units and text_query is None:
@@ -231,7 +231,7 @@ def _match(searcher: Any, cache: SearcherCache, taxonomy: Taxonomy, units: list[
     return units, scores
 
 
-def _concept_expander(cache: SearcherCache, taxonomy: Taxonomy):
+def _concept_expander(cache: SearcherCache, taxonomy: Taxonomy, locale: str):
     """concept id -> its query on this index generation (kept with the generation: words
     the index does not hold are left out, so what remains is small)."""
     kept = cache.__dict__.setdefault("concept_queries", {})
@@ -248,11 +248,11 @@ def _concept_expander(cache: SearcherCache, taxonomy: Taxonomy):
             return False
 
     def expand(concept_id: str) -> wq.Query | None:
-        key = (id(concepts), concept_id)
+        key = (id(concepts), concept_id, locale)
         if key not in kept:
             term_ids = [t for t in (taxonomy.resolve(code) for code in
                                     concepts.concepts[concept_id].categories) if t]
-            kept[key] = concepts.query(concept_id, term_ids, exists)
+            kept[key] = concepts.query(concept_id, locale, term_ids, exists)
         return kept[key]
 
     return expand

@@ -190,32 +190,39 @@ class ConceptSet:
         return sorted(spans, key=lambda s: s.start)
 
     # -- query pieces -----------------------------------------------------------------------
-    def pieces(self, concept_id: str) -> list[tuple[str, tuple[str, ...]]]:
-        """(field, tokens) a concept's words match: the folded ``all`` field for every word,
-        and each word's own-language text field (stemmed as documents are)."""
-        key = (concept_id, "")
+    def pieces(self, concept_id: str, locale: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(field, tokens) a concept's words match for a query in ``locale``: every word on
+        the folded ``all`` field (names in every language, each listing's own description),
+        and the words of ``locale`` and English on their stemmed text fields (where
+        translations and other texts are). Other locales' text fields are left out: each
+        field searched costs a score array, and the categories already cross languages."""
+        key = (concept_id, locale)
         found = self._pieces.get(key)
         if found is not None:
             return found
         concept = self.concepts[concept_id]
         folding = folding_analyzer()
         out: list[tuple[str, tuple[str, ...]]] = []
-        for locale, words in concept.words.items():
-            analyzer = analyzer_for(locale)
+        for word_locale, words in concept.words.items():
+            analyzer = analyzer_for(word_locale)
+            stemmed = word_locale in (locale, "en")
             for word in words:
-                for piece in (("all", _tokens(folding, word)),
-                              (text_field(locale), _document_keys(analyzer, word))):
+                pieces = [("all", _tokens(folding, word))]
+                if stemmed:
+                    pieces.append((text_field(word_locale), _document_keys(analyzer, word)))
+                for piece in pieces:
                     if piece[1] and piece not in out:
                         out.append(piece)
         with self._lock:
             self._pieces[key] = out
         return out
 
-    def query(self, concept_id: str, term_ids: Iterable[str], exists) -> wq.Query | None:
+    def query(self, concept_id: str, locale: str, term_ids: Iterable[str],
+              exists) -> wq.Query | None:
         """A concept's categories and words as one alternative; words the index lacks are
         left out (``exists(field, text)``), so the query stays small."""
         parts: list[wq.Query] = [wq.Term("terms", t, boost=CATEGORY_BOOST) for t in term_ids]
-        for fieldname, tokens in self.pieces(concept_id):
+        for fieldname, tokens in self.pieces(concept_id, locale):
             if all(exists(fieldname, t) for t in tokens):
                 terms = [wq.Term(fieldname, t, boost=WORD_BOOST) for t in tokens]
                 parts.append(terms[0] if len(terms) == 1 else wq.And(terms))
