@@ -54,6 +54,7 @@ translations: install
 
 bench: install-test
 	$(BIN)/python bench/run.py --sizes 2000,20000,100000
+	$(BIN)/python bench/relevance.py
 
 # Load test (bounded, 127.0.0.1 only): search and listing pages, 1/2/4 workers, SQLite and PostgreSQL.
 load: install-test

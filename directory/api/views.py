@@ -480,7 +480,7 @@ def search_endpoint() -> Response:
             locale=locale, filters=filters, page=params.integer("page", 1, 1, 1000),
             page_size=per_page, near=params.text("near", 100), lat=lat, lon=lon,
             radius_km=params.number("radius_km", 0.1, 20000),
-            sort=params.choice("sort", SORTS, "relevance"), open_now=params.boolean("open_now"),
+            sort=params.choice("sort", SORTS, None), open_now=params.boolean("open_now"),
             highlight=params.boolean("highlight", True),
             with_facets=params.boolean("facets", True))
         results = count_after_response(search(request=request))
@@ -512,11 +512,26 @@ def search_payload(results: SearchResults) -> dict[str, Any]:
         "query": results.query, "locale": results.locale, "sort": results.sort,
         "suggestion": results.suggestion, "fuzzy": results.fuzzy, "relaxed": results.relaxed,
         "crisis_boosted": results.crisis_boosted, "degraded": results.degraded,
+        "concepts": _concepts(results),
+        "relaxed_query": results.relaxed_query,
+        "closest_categories": [{"value": f.value, "label": str(f.label), "count": f.count,
+                                "selected": False} for f in results.closest_categories],
+        "crisis_lines": [{"id": h.id, "name": h.name, "phone": h.phone}
+                         for h in results.crisis_lines],
         "facets": {name: [{"value": f.value, "label": str(f.label), "count": f.count,
                            "selected": f.selected} for f in values]
                    for name, values in results.facets.items()},
     })
     return out
+
+
+def _concepts(results: SearchResults) -> list[dict[str, str]]:
+    """The concepts the words activated, labelled in the request's language."""
+    from ..search.concepts import concept_set
+
+    concepts = concept_set().concepts
+    return [{"id": c, "label": concepts[c].label(results.locale)} for c in results.concepts
+            if c in concepts]
 
 
 def _iso(value: datetime | None) -> str | None:

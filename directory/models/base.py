@@ -105,12 +105,15 @@ class Translatable:
         return None
 
     def translated(self, field: str, locale: str) -> tuple[str | None, str]:
-        """Return ``(text, locale_of_text)``: the translation if there is one, else the base text."""
-        if locale != self.text_language:
-            row = self.translation(locale)
+        """Return ``(text, locale_of_text)``: the visitor's language if there is a translation,
+        else English if there is one, else the base text (the fallback order of the site)."""
+        for wanted in dict.fromkeys((locale, "en")):
+            if wanted == self.text_language:
+                break
+            row = self.translation(wanted)
             value = getattr(row, field, None) if row is not None else None
             if value:
-                return value, locale
+                return value, wanted
         return getattr(self, field), self.text_language
 
     def set_translation(self, locale: str, values: dict[str, Any],

@@ -22,6 +22,7 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, synonyms_version
+from .concepts import Span, concept_set
 from .scoring import SearcherCache, bitmap_to_mask, cache_for, ids_to_bitmap
 from .documents import Taxonomy, load_curated_synonyms
 from .fallback import database_search
@@ -72,12 +73,15 @@ def _index_search(searcher: Any, request: SearchRequest) -> SearchResults:
     taxonomy = _taxonomy()
     units = split_units(request.text, request.locale)
     allowed, distances = _candidates(cache, taxonomy, request)
-    danger = signals_danger(units)
+    concepts = concept_set()
+    spans = concepts.match(units, request.locale) if units else []
+    understood = list(dict.fromkeys(c for span in spans for c in span.concepts))
+    danger = signals_danger(units) or any(concepts.concepts[c].danger for c in understood)
     results = SearchResults(query=request.text, locale=request.locale, total=0,
                             page=request.page, page_size=request.page_size, hits=[],
-                            sort=request.sort, crisis_boosted=danger)
+                            sort=request.sort, crisis_boosted=danger, concepts=understood)
     units, (matched, scores) = _match(searcher, cache, taxonomy, units, allowed, danger,
-                                      results)
+                                      results, spans)
     order = _order(cache, request, matched, scores, distances)
     results.total = len(matched)
     if request.with_facets:
@@ -85,7 +89,73 @@ def _index_search(searcher: Any, request: SearchRequest) -> SearchResults:
     start = (request.page - 1) * request.page_size
     shown = order[start:start + request.page_size]
     results.hits = _hits(cache, request, units, matched[shown], scores[shown], distances)
+    if units and results.total <= NEAR_ZERO and request.page == 1:
+        _no_dead_end(cache, taxonomy, request, results, units, spans, allowed, distances)
     return results
+
+
+NEAR_ZERO = 2  # this many results or fewer: also show what we understood and other ways on
+
+
+def _no_dead_end(cache: SearcherCache, taxonomy: Taxonomy, request: SearchRequest,
+                 results: SearchResults, units: list[str], spans: list[Span],
+                 allowed: np.ndarray, distances: np.ndarray | None) -> None:
+    """What a (near) empty answer still offers: the concepts we understood, the closest
+    categories with their counts, crisis lines, and a relaxed search that finds something."""
+    concepts = concept_set()
+    locale = request.locale
+    results.understood = [(c, concepts.concepts[c].label(locale)) for c in results.concepts]
+    term_ids = [t for c in results.concepts for t in
+                (taxonomy.resolve(code) for code in concepts.concepts[c].categories) if t]
+    labels = _labels(taxonomy)
+    term_ids += [t for unit in units for t in labels.match(unit, locale)]
+    bitmaps = cache.facet("terms")
+    live = cache.live
+    if not term_ids:  # nothing recognised: the broadest kinds of help
+        term_ids = [t for t, info in taxonomy.terms.items() if info.parent_id is None
+                    and info.code not in LabelMatcher.SKIP_CODES]
+    closest = []
+    for term_id in dict.fromkeys(term_ids):
+        count = (bitmaps.get(term_id, 0) & live).bit_count()
+        if count and term_id in taxonomy.terms:
+            info = taxonomy.terms[term_id]
+            closest.append(FacetValue(info.code or term_id, taxonomy.label(term_id, locale),
+                                      count, False, info.code))
+    results.closest_categories = sorted(closest, key=lambda v: -v.count)[:6]
+    crisis = np.flatnonzero(bitmap_to_mask(bitmaps.get(_crisis_term(taxonomy), 0)
+                                           | cache.facet("flags").get("crisis_line", 0),
+                                           cache.size) & cache.live_mask)
+    if len(crisis):
+        picked = crisis[:3]
+        results.crisis_lines = _hits(cache, request, [], picked,
+                                     np.zeros(len(picked)), distances)
+    results.relaxed_query = _relaxed_query(cache, taxonomy, units, locale, allowed,
+                                           results)
+
+
+def _crisis_term(taxonomy: Taxonomy) -> str:
+    return taxonomy.resolve("crisis-line") or ""
+
+
+def _relaxed_query(cache: SearcherCache, taxonomy: Taxonomy, units: list[str], locale: str,
+                   allowed: np.ndarray, results: SearchResults) -> str | None:
+    """Fewer words that find more: the words that find something on their own (else the
+    one that finds most), never words that find nothing."""
+    if len(units) < 2:
+        return None
+    labels = _labels(taxonomy)
+    counts = []
+    for unit in units:
+        query = build_text_query([unit], locale, labels=labels)
+        found = int(((cache.scores(query.normalize()) > 0) & allowed).sum()) if query else 0
+        counts.append(found)
+    kept = [u for u, n in zip(units, counts) if n]
+    if not kept:
+        return None
+    if len(kept) == len(units):
+        kept = [max(zip(units, counts), key=lambda pair: pair[1])[0]]
+    relaxed = " ".join(kept)
+    return relaxed if max(counts) > results.total else None
 
 
 def _candidates(cache: SearcherCache, taxonomy: Taxonomy, request: SearchRequest
@@ -119,19 +189,23 @@ def _candidates(cache: SearcherCache, taxonomy: Taxonomy, request: SearchRequest
 
 
 def _match(searcher: Any, cache: SearcherCache, taxonomy: Taxonomy, units: list[str],
-           allowed: np.ndarray, danger: bool, results: SearchResults
+           allowed: np.ndarray, danger: bool, results: SearchResults, spans: list[Span]
            ) -> tuple[list[str], tuple[np.ndarray, np.ndarray]]:
     """(the units searched for, (matching docnums, scores)): every word, else any word, else
-    tolerant spelling, else the suggested spelling; ``results`` learns which one answered."""
+    tolerant spelling, else the suggested spelling; ``results`` learns which one answered.
+    Words that activate a concept also match its categories and its words in every language."""
     locale = results.locale
     labels = _labels(taxonomy)
-    text_query = build_text_query(units, locale, labels=labels) if units else None
+    expand = _concept_expander(cache, taxonomy, locale)
+    text_query = build_text_query(units, locale, labels=labels, spans=spans,
+                                  expand=expand) if units else None
     if units and text_query is None:
         units = []  # nothing searchable (only stop words or punctuation): browse instead
     scores = _run(cache, text_query, allowed, danger)
     if not units or len(scores[0]):
         return units, scores
-    relaxed = build_text_query(units, locale, require_all=False, labels=labels)
+    relaxed = build_text_query(units, locale, require_all=False, labels=labels, spans=spans,
+                               expand=expand)
     if relaxed is not None and len(units) > 1:
         scores = _run(cache, relaxed, allowed, danger)
         results.relaxed = bool(len(scores[0]))
@@ -141,14 +215,47 @@ def _match(searcher: Any, cache: SearcherCache, taxonomy: Taxonomy, units: list[
             scores = _run(cache, fuzzy, allowed, danger)
             results.fuzzy = bool(len(scores[0]))
     results.suggestion = suggest(searcher, units, locale, taxonomy)
-    if not len(scores[0]) and results.suggestion:
-        # Nothing matched even loosely: show what the corrected words find.
-        corrected = build_text_query(split_units(results.suggestion, locale), locale,
-                                     labels=labels)
-        if corrected is not None:
-            scores = _run(cache, corrected, allowed, danger)
-            results.fuzzy = bool(len(scores[0]))
+    if results.suggestion:
+        # A suggestion is only offered when it finds something itself ("food bank" must not
+        # become "foods book"); when nothing matched even loosely, show what it finds.
+        corrected_units = split_units(results.suggestion, locale)
+        corrected = build_text_query(corrected_units, locale, labels=labels,
+                                     spans=concept_set().match(corrected_units, locale),
+                                     expand=expand)
+        found = _run(cache, corrected, allowed, False) if corrected is not None else None
+        if found is None or not len(found[0]):
+            results.suggestion = None
+        elif not len(scores[0]):
+            scores = _run(cache, corrected, allowed, danger) if danger else found
+            results.fuzzy = True
     return units, scores
+
+
+def _concept_expander(cache: SearcherCache, taxonomy: Taxonomy, locale: str):
+    """concept id -> its query on this index generation (kept with the generation: words
+    the index does not hold are left out, so what remains is small)."""
+    kept = cache.__dict__.setdefault("concept_queries", {})
+    if kept.get("taxonomy") is not taxonomy:
+        kept.clear()
+        kept["taxonomy"] = taxonomy
+    concepts = concept_set()
+    reader = cache.searcher.ixreader
+
+    def exists(fieldname: str, text: str) -> bool:
+        try:
+            return reader.doc_frequency(fieldname, text) > 0
+        except (KeyError, ValueError):
+            return False
+
+    def expand(concept_id: str) -> wq.Query | None:
+        key = (id(concepts), concept_id, locale)
+        if key not in kept:
+            term_ids = [t for t in (taxonomy.resolve(code) for code in
+                                    concepts.concepts[concept_id].categories) if t]
+            kept[key] = concepts.query(concept_id, locale, term_ids, exists)
+        return kept[key]
+
+    return expand
 
 
 def _order(cache: SearcherCache, request: SearchRequest, matched: np.ndarray,

@@ -100,7 +100,7 @@ class SearchRequest:
     lat: float | None = None
     lon: float | None = None
     radius_km: float | None = None
-    sort: str = "relevance"
+    sort: str | None = None  # None: by distance when a place is given, else by relevance
     open_now: bool = False
     now: datetime | None = None
     highlight: bool = True
@@ -116,6 +116,8 @@ class SearchRequest:
             raise QueryError(_l("Page must be a number from 1 to 1000."), "page")
         if not isinstance(self.page_size, int) or not 1 <= self.page_size <= 100:
             raise QueryError(_l("Page size must be from 1 to 100."), "page_size")
+        if not self.sort:
+            self.sort = "distance" if (self.near or self.lat is not None) else "relevance"
         if self.sort not in SORTS:
             raise QueryError(_l("Unknown sort order."), "sort")
         radius = self.radius_km
@@ -165,5 +167,5 @@ def form_values(source: Any) -> dict[str, Any]:
             "page": page, "near": (source.get("near") or "").strip()[:100] or None,
             "radius_km": float(radius) if radius and radius.isascii()
             and radius.replace(".", "", 1).isdigit() else None,
-            "sort": source.get("sort") or "relevance",
+            "sort": source.get("sort") or None,
             "open_now": source.get("open_now") == "1"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,12 @@ class SearchResults:
     crisis_boosted: bool = False
     degraded: bool = False
     sort: str = "relevance"
+    concepts: list[str] = field(default_factory=list)  # concept ids the words activated
+    # Filled when a first page has (almost) nothing: no dead ends.
+    understood: list[tuple[str, str]] = field(default_factory=list)  # (concept id, label)
+    closest_categories: list[FacetValue] = field(default_factory=list)
+    crisis_lines: list[Hit] = field(default_factory=list)
+    relaxed_query: str | None = None
 
     @property
     def pages(self) -> int:
@@ -63,22 +70,80 @@ class SearchResults:
 
 
 def pick(values: Mapping[str, str], locale: str, fallback: str = "en") -> tuple[str, str]:
+    """(text, its locale): the visitor's language, else English, else ``fallback`` (the
+    listing's own language), else any."""
     if not values:
         return "", locale
-    if values.get(locale):
-        return values[locale], locale
-    if values.get(fallback):
-        return values[fallback], fallback
+    for wanted in (locale, "en", fallback):
+        if values.get(wanted):
+            return values[wanted], wanted
     first = next(iter(values))
     return values[first], first
 
 
+_SENTENCE_END = re.compile(r"[.!?؟](?:\s+|$)|[。！？]|\n")
+_REACH = 60  # how far a fragment may grow to start or end at a sentence
+
+
 class _MarkFormatter(wh_highlight.HtmlFormatter):
-    """Plain ``<mark>`` around matches; all other text HTML-escaped."""
+    """Plain ``<mark>`` around matches; all other text HTML-escaped. A fragment starts and
+    ends at a sentence boundary when one is near, else at a word boundary, with an ellipsis
+    wherever text was left out: never a cut word without "…"."""
 
     def format_token(self, text, token, replace=False):
         return "<mark>%s</mark>" % html.escape(wh_highlight.get_text(text, token, replace),
                                                quote=False)
+
+    def format_fragment(self, fragment, replace=False):
+        text = fragment.text
+        starts = [t.startchar for t in fragment.matches if t.startchar is not None]
+        ends = [t.endchar for t in fragment.matches if t.endchar is not None]
+        first = min(starts, default=fragment.startchar)
+        last = max(ends, default=fragment.endchar)
+        fragment.startchar = _snap_start(text, min(fragment.startchar, first), first)
+        fragment.endchar = _snap_end(text, max(fragment.endchar, last), last)
+        body = super().format_fragment(fragment, replace).strip()
+        prefix = "… " if fragment.startchar > 0 else ""
+        suffix = " …" if text[fragment.endchar:].strip() else ""
+        return prefix + body + suffix
+
+
+    def format(self, fragments, replace=False):
+        joined = " ".join(self.format_fragment(f, replace=replace) for f in fragments)
+        return re.sub("… +…", "…", joined)
+
+
+def _snap_start(text: str, start: int, first_match: int) -> int:
+    """A start at a sentence's beginning within reach, else at the next word's."""
+    if start <= 0:
+        return 0
+    window_from = max(0, start - _REACH)
+    boundaries = [m.end() for m in _SENTENCE_END.finditer(text, window_from, first_match)]
+    if boundaries:
+        best = min(boundaries, key=lambda b: abs(b - start))
+        return best
+    if start - _REACH <= 0:
+        return 0
+    if text[start - 1].isspace() or _CJK_CHAR.match(text[start]):
+        return start
+    space = text.find(" ", start, first_match)
+    return space + 1 if space != -1 else start
+
+
+def _snap_end(text: str, end: int, last_match: int) -> int:
+    """An end at a sentence's end within reach, else after the last whole word."""
+    if end >= len(text):
+        return len(text)
+    found = _SENTENCE_END.search(text, max(last_match, end - _REACH), end + _REACH)
+    if found:
+        return found.start() + (0 if text[found.start()].isspace() else 1)
+    if text[end].isspace() or _CJK_CHAR.match(text[end - 1]):
+        return end
+    space = text.rfind(" ", last_match, end)
+    return space if space != -1 else end
+
+
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 _FRAGMENTER = wh_highlight.ContextFragmenter(maxchars=240, surround=60)
@@ -92,5 +157,5 @@ def summary(text: str, terms: set[str], analyzer: Any) -> str:
                                         _FORMATTER, top=2)
         if marked:
             return marked
-    short = text if len(text) <= 240 else text[:237].rsplit(" ", 1)[0] + "…"
+    short = text if len(text) <= 240 else text[:237].rsplit(" ", 1)[0].rstrip(",;:") + " …"
     return html.escape(short, quote=False)

@@ -230,11 +230,11 @@ class SegmentData:
         return self.scanned()["hours"]
 
     def sort_name(self, docnum: int, locale: str) -> str:
-        """The name a listing shows in ``locale`` (else in its own language, else any): the
-        same choice as the result rows make, so the order matches what is shown."""
+        """The name a listing shows in ``locale`` (else English, else its own language, else
+        any): the same choice as the result rows make, so the order matches what is shown."""
         scan = self.scanned()
         names = scan["names"]
-        for lang in (locale, scan["text_languages"][docnum]):
+        for lang in (locale, "en", scan["text_languages"][docnum]):
             found = names.get(lang)
             if found is not None and found[docnum]:
                 return found[docnum]

@@ -9,6 +9,7 @@ expressed at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as wq
@@ -16,6 +17,7 @@ from whoosh.spelling import ListCorrector
 
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, folding_analyzer, synonym_groups, synonyms_version
+from .concepts import Span
 from .documents import Taxonomy, fold
 from .schema import name_field, text_field
 
@@ -165,17 +167,35 @@ def _synonyms_of(tokens: set[str]) -> set[str]:
 
 
 def build_text_query(units: list[str], locale: str, *, require_all: bool = True,
-                     labels: LabelMatcher | None = None) -> wq.Query | None:
-    """Each unit must match in some field (or, relaxed, any unit may match)."""
+                     labels: LabelMatcher | None = None, spans: list[Span] | None = None,
+                     expand: Callable[[str], wq.Query | None] | None = None
+                     ) -> wq.Query | None:
+    """Each unit must match in some field (or, relaxed, any unit may match).
+
+    Units a concept span covers (``concepts.ConceptSet.match``) become one requirement: their
+    own words, or any of the span's concepts (``expand(concept_id)``: its categories and its
+    words in every language).
+    """
     fields = _fields_for(locale)
+    starts = {span.start: span for span in spans or []} if expand is not None else {}
     per_unit = []
-    for unit in units:
-        alternatives = [q for q in (_field_query(f, a, unit, b) for f, a, b in fields) if q]
-        if labels is not None:
-            alternatives += [wq.Term("terms", term_id, boost=3.0)
-                             for term_id in labels.match(unit, locale)]
+    index = 0
+    while index < len(units):
+        span = starts.get(index)
+        if span is not None:
+            own = build_text_query(units[span.start:span.end + 1], locale, labels=labels)
+            alternatives = [q for q in [own] + [expand(c) for c in span.concepts] if q]
+            index = span.end + 1
+        else:
+            unit = units[index]
+            index += 1
+            alternatives = [q for q in (_field_query(f, a, unit, b) for f, a, b in fields)
+                            if q]
+            if labels is not None:
+                alternatives += [wq.Term("terms", term_id, boost=3.0)
+                                 for term_id in labels.match(unit, locale)]
         if alternatives:
-            per_unit.append(wq.Or(alternatives))
+            per_unit.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
     if not per_unit:
         return None
     if len(per_unit) == 1:

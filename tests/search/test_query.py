@@ -122,9 +122,12 @@ def test_misspelled_synonyms_and_category_words_are_corrected(app, index, taxono
     # No listing spells out "shelter" or "hébergement": the curated vocabulary knows them.
     house = listing("Maple Transition House", "A safe place for women and children.",
                     terms=["transition-house"])
-    results = search("sheltr")
+    results = search("shelteer")
     assert ids(results) == [house.id] and results.fuzzy
     assert results.suggestion == "shelter"
+    # A misspelling the concept layer lists is understood directly.
+    results = search("sheltr")
+    assert ids(results) == [house.id] and "shelter" in results.concepts
     results = search("hebergment", locale="fr")
     assert ids(results) == [house.id]
     assert results.suggestion == "hébergement"
@@ -213,12 +216,10 @@ def test_a_search_only_reads(app, index, taxonomy):
 
 
 def test_sort_by_name_uses_the_names_it_shows(app, index, taxonomy):
-    """Sorted by name, a Spanish visitor sees "Alpha House" above "Abri Bleu". Each hit shows
-    its name in the visitor's language, else in the listing's own language (``_pick`` with
-    ``text_language``), but ``SegmentData.sort_name`` sorts by the visitor's language, else
-    English: a French listing with an English translation is shown by its French name and
-    sorted by its English one. (The mismatch predates the caches; moving the sort key into
-    ``sort_name`` kept it.)"""
+    """Sorted by name, a Spanish visitor sees the names in the order shown. Each hit shows its
+    name in the visitor's language, else English, else the listing's own language
+    (``results.pick``), and ``SegmentData.sort_name`` sorts by the same choice: a French
+    listing with an English translation is shown and sorted by its English name."""
     listing("Alpha House", "Shelter for women.")
     listing("Abri Bleu", "Hébergement pour femmes.", text_language="fr",
             translations=[{"locale": "en", "name": "Zeta Shelter",

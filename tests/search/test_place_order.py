@@ -1,0 +1,45 @@
+"""A place orders results by distance unless another order was chosen; postal codes resolve."""
+
+import pytest
+from searchdata import listing
+
+from directory.search.query import search
+
+
+@pytest.fixture
+def database_url(sqlite_database_url):
+    return sqlite_database_url
+
+
+@pytest.fixture
+def two_cities(app, index, taxonomy):
+    # The Montreal clinic says "shelter" three times: it would win on relevance.
+    far = listing("Harbour Shelter", "Shelter. A shelter, a safe shelter for women.",
+                  terms=["transition-house"], city="Vancouver", lat=49.2606, lon=-123.0320,
+                  postal="V5K 0A1")
+    near = listing("Maison du Plateau", "A shelter for women.", terms=["transition-house"],
+                   city="Montréal", lat=45.5236, lon=-73.5865, postal="H2W 1S4")
+    return far, near
+
+
+def test_a_place_sorts_by_distance_unless_another_order_was_chosen(two_cities, client):
+    far, near = two_cities
+    assert [h.id for h in search("shelter").hits] == [far.id, near.id]
+    by_place = search("shelter", near="Montreal")
+    assert by_place.sort == "distance"
+    assert [h.id for h in by_place.hits] == [near.id, far.id]
+    assert [h.id for h in search("shelter", near="Montreal", sort="relevance").hits] == \
+        [far.id, near.id]
+    api = client.get("/api/v1/search", query_string={"q": "shelter", "near": "montréal"})
+    assert [h["id"] for h in api.get_json()["contents"]] == [near.id, far.id]
+    api = client.get("/api/v1/search", query_string={"q": "shelter", "near": "Montreal",
+                                                     "sort": "relevance"})
+    assert [h["id"] for h in api.get_json()["contents"]] == [far.id, near.id]
+
+
+@pytest.mark.parametrize("place", ["V5K 0A1", "v5k0a1", "V5K", "v5k 0a1 ", "Vancouver"])
+def test_full_postal_codes_and_forward_sortation_areas_resolve(two_cities, place):
+    far, near = two_cities
+    results = search("shelter", near=place)
+    assert [h.id for h in results.hits] == [far.id, near.id]
+    assert results.hits[0].distance_km is not None and results.hits[0].distance_km < 20
