@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from .. import models as m
 from ..extensions import db
-from ..exchange.exporter import PROFILE_URI
+from ..exchange.profile import profile_url
 from ..operations.misses import count_after_response
 from ..search.query import SearchResults, search
 from ..search.request import FILTER_KEYS, SORTS, QueryError, SearchRequest
@@ -256,9 +256,10 @@ def list_response(params: Params, query: sa.Select, ranking: list[str] | None,
 
 # -- endpoints -------------------------------------------------------------------------------
 def api_root() -> Response:
-    """What this API is: HSDS version, our profile and where the OpenAPI document is."""
-    return json_response({"version": HSDS_VERSION, "profile": PROFILE_URI,
-                          "openapi_url": url_for("api.openapi_document", _external=True)})
+    """What this API is: HSDS version, our profile, the OpenAPI document and the docs page."""
+    return json_response({"version": HSDS_VERSION, "profile": profile_url(),
+                          "openapi_url": url_for("api.openapi_document", _external=True),
+                          "docs_url": url_for("api.docs", _external=True)})
 
 
 def services() -> Response:
