@@ -131,7 +131,7 @@ def export_datapackage(folder: str, *, schema_dir: str, include_confidential: bo
         if progress:
             progress(len(rows))
         fields = [{"name": k, "type": _field_type(schema["properties"][k])} for k in hsds_fields]
-        fields += [{"name": k, "type": "string" if k == "translations" else
+        fields += [{"name": k, "type": "array" if k == "translations" else
                     _column_type(model, k), "description": f"Extension ({profile})"}
                    for k in extra]
         resources.append({"name": entity, "path": file, "format": "csv",

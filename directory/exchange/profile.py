@@ -2,7 +2,7 @@
 
 The published document (``/api/v1/profile.schema.json``) has one definition per HSDS object we
 write. Each applies the HSDS 3.0 schema itself (served beside it, ``profile/hsds-3.0/*.json``)
-and declares our extension fields; ``unevaluatedProperties: false`` makes every field that is
+and declares our extension fields; ``additionalProperties: false`` makes every field that is
 neither HSDS nor declared here an error, so a strict client can check our output field by field.
 Nested objects point at the profile's own definitions, so the rule holds at every depth.
 
@@ -156,7 +156,10 @@ def _url_schema() -> dict[str, Any]:
     columns = scalar_columns(m.Url)
     return {"type": "object", "required": ["id", "url"], "additionalProperties": False,
             "description": "HSDS 3.1 url: a further web address of a service or organization.",
-            "properties": {c.key: column_schema(c) for c in columns}}
+            "properties": {**{c.key: column_schema(c) for c in columns},
+                           "attributes": {"type": "array",
+                                          "items": {"$ref": "#/$defs/attribute"}},
+                           "metadata": {"type": "array", "items": {"$ref": "#/$defs/metadata"}}}}
 
 
 def profile_schema(schema_dir: str, schema_url: str, hsds_version: str = "3.0"
@@ -166,7 +169,10 @@ def profile_schema(schema_dir: str, schema_url: str, hsds_version: str = "3.0"
     hsds_files = hsds_schema_files(schema_dir)
     for entity in sorted(set(ENTITY_NAMES.values()) & set(hsds_files)):
         hsds = hsds_files[entity]
-        properties = _nested_overrides(hsds)
+        # HSDS's own fields are checked by its schema ($ref); listing them here lets
+        # additionalProperties refuse everything else (cheaper than unevaluatedProperties).
+        properties: dict[str, Any] = {key: True for key in hsds.get("properties", {})}
+        properties.update(_nested_overrides(hsds))
         properties.update(extension_properties(entity, schema_dir))
         if hsds_version == "3.1" and entity in HSDS_31_FIELDS:
             key = HSDS_31_FIELDS[entity]
@@ -174,7 +180,7 @@ def profile_schema(schema_dir: str, schema_url: str, hsds_version: str = "3.0"
                                "description": FIELD_NOTES[key]}
         defs[entity] = {"$ref": HSDS_FOLDER + entity + ".json",
                         "description": f"HSDS 3.0 {entity} with our profile's fields.",
-                        "properties": properties, "unevaluatedProperties": False}
+                        "properties": properties, "additionalProperties": False}
     if hsds_version == "3.1":
         defs["url"] = _url_schema()
     defs.update(_own_objects())

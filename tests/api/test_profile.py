@@ -7,7 +7,7 @@ import csv
 import json
 import os
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from factories import make_service, uid
@@ -39,6 +39,18 @@ def demo(app, index):
                                    "label": "More"}])
 
 
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
 class Profile:
     """Validation against the published profile, resolving every reference over HTTP."""
 
@@ -50,20 +62,31 @@ class Profile:
         self.document = response.get_json()
         self.url = self.document["$id"]
         self.fetched: list[str] = []
+        self.validators: dict[str, Draft202012Validator] = {}
 
-        def retrieve(uri: str) -> Resource:
-            answer = client.get(urlsplit(uri).path)
-            assert answer.status_code == 200, uri
-            self.fetched.append(uri)
-            return Resource.from_contents(answer.get_json(), default_specification=DRAFT202012)
-
-        self.registry = Registry(retrieve=retrieve).with_resource(
-            self.url, Resource.from_contents(self.document))
+        # Fetch every schema the profile references, transitively, from this server.
+        documents = {self.url: self.document}
+        pending = [self.url]
+        while pending:
+            uri = pending.pop()
+            for ref in _refs(documents[uri]):
+                target = urldefrag(urljoin(uri, ref)).url
+                if target and target not in documents:
+                    answer = client.get(urlsplit(target).path)
+                    assert answer.status_code == 200, target
+                    documents[target] = answer.get_json()
+                    self.fetched.append(target)
+                    pending.append(target)
+        self.registry = Registry().with_resources(
+            (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+            for uri, doc in documents.items()).crawl()
 
     def errors(self, obj, definition: str) -> list[str]:
-        validator = Draft202012Validator(
-            {"$ref": f"{self.url}#/$defs/{definition}"}, registry=self.registry,
-            format_checker=Draft202012Validator.FORMAT_CHECKER)
+        if definition not in self.validators:
+            self.validators[definition] = Draft202012Validator(
+                {"$ref": f"{self.url}#/$defs/{definition}"}, registry=self.registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = self.validators[definition]
         return [f"{list(e.absolute_path)}: {e.message[:300]}"
                 for e in validator.iter_errors(obj)]
 
