@@ -13,11 +13,9 @@ import os
 from functools import lru_cache
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app, url_for
 
 from .. import i18n
-from .. import models as m
 from ..exchange.profile import extension_properties, profile_url
 from ..models.entities import ENTITY_NAMES
 from ..search.query import FILTER_KEYS, FLAG_VALUES, SORTS

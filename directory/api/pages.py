@@ -64,7 +64,10 @@ def profile() -> Response:
     """Our HSDS profile: docs/profile.md's content, with links to its JSON Schemas."""
     try:
         with open(PROFILE_DOC, encoding="utf-8") as handle:
-            body = render_doc(handle.read())
+            text = handle.read()
+        if text.startswith("# "):
+            text = text.split("\n", 1)[1]  # the page has its own (translated) title
+        body = render_doc(text)
     except OSError:
         body = None  # an install without docs/: the schemas still say it all
     schemas = [(version, profile_url(SCHEMA_ENDPOINTS[version])) for version in HSDS_VERSIONS]

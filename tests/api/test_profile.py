@@ -231,6 +231,7 @@ def test_profile_url_resolves_to_the_profile_page(client, app):
     assert "/api/v1/profile.schema.json" in html and "/api/v1/profile-hsds-3.1.schema.json" in html
     # docs/profile.md, rendered: its tables and headings are there, nothing is escaped Markdown.
     assert "<table>" in html and "<code>voicemail_safe</code>" in html
+    assert html.count("<h1") == 1  # the page's own title, not the document's
     assert "| field |" not in html
     assert "default-src 'none'" not in page.headers["Content-Security-Policy"]
     app.config["PUBLIC_URL"] = "https://help.example.net/"
