@@ -159,10 +159,12 @@ def _fix(error) -> str | None:
     return None
 
 
-def schema_problems(entity: str, data: Any, schema_dir: str) -> list[tuple[str, str, str | None]]:
-    """Like ``schema_errors``, with what would fix each problem."""
+def schema_problems(entity: str, data: Any, schema_dir: str, *, fast: bool = False
+                    ) -> list[tuple[str, str, str | None]]:
+    """Like ``schema_errors``, with what would fix each problem. ``fast`` first asks the
+    compiled check (compiling costs about a second once, so it pays for large imports)."""
     validator = _validators(schema_dir).get(entity)
-    if validator is None or is_valid_fast(entity, data, schema_dir):
+    if validator is None or (fast and is_valid_fast(entity, data, schema_dir)):
         return []
     out = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
