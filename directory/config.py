@@ -22,6 +22,11 @@ BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "America/Vancouver"
 DEFAULT_TIMEZONE = "America/Vancouver"
 
+# The site's public address (e.g. https://directory.example.org): absolute links that must
+# resolve from anywhere (the API's HSDS profile URL, exports' base.json) use it; without it, the
+# request's host (and, outside a request, the profile's stable name).
+PUBLIC_URL = None
+
 # Import: where the HSDS 3.0 JSON schemas live (../shared/hsds/schema beside the project by default;
 # a copy ships in the package for installs that do not have it).
 HSDS_SCHEMA_DIR = None

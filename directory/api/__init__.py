@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, limiter
 from ..search.query import QueryError
-from . import views
+from . import pages, views
 from .openapi import openapi_document
 from .params import ApiError
 
@@ -39,6 +39,13 @@ bp.add_url_rule("/taxonomy_terms", "taxonomy_terms", views.taxonomy_terms, metho
 bp.add_url_rule("/taxonomy_terms/<term_id>", "taxonomy_term_detail", views.taxonomy_term_detail,
                 methods=READ)
 bp.add_url_rule("/search", "search", views.search_endpoint, methods=SEARCH)
+# Pages for people, and the profile's schemas.
+bp.add_url_rule("/docs", "docs", pages.docs, methods=READ)
+bp.add_url_rule("/profile", "profile", pages.profile, methods=READ)
+bp.add_url_rule("/profile.schema.json", "profile_schema", pages.profile_schema_30, methods=READ)
+bp.add_url_rule("/profile-hsds-3.1.schema.json", "profile_schema_31", pages.profile_schema_31,
+                methods=READ)
+bp.add_url_rule("/profile/hsds-3.0/<name>", "hsds_schema", pages.hsds_schema, methods=READ)
 
 
 @bp.route("/<path:unknown>", methods=["GET", "HEAD", "POST"])
@@ -97,6 +104,8 @@ def _cors(response):
             "Content-Type, Accept, Accept-Language, If-None-Match, If-Modified-Since")
         response.headers["Access-Control-Max-Age"] = "600"
     response.headers.pop("Access-Control-Allow-Credentials", None)
-    # JSON is never a page to frame or render; a tight policy costs nothing.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    if response.mimetype != "text/html":
+        # JSON is never a page to frame or render; a tight policy costs nothing. The two pages
+        # for people keep the site's policy (headers.py).
+        response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
     return response

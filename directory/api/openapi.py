@@ -13,13 +13,11 @@ import os
 from functools import lru_cache
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app, url_for
 
 from .. import i18n
-from .. import models as m
-from ..exchange.exporter import PROFILE_URI
-from ..models.entities import ENTITY_NAMES, scalar_columns
+from ..exchange.profile import extension_properties, profile_url
+from ..models.entities import ENTITY_NAMES
 from ..search.query import FILTER_KEYS, FLAG_VALUES, SORTS
 
 REF = "#/components/schemas/"
@@ -42,38 +40,15 @@ def _rewrite_refs(node: Any) -> Any:
     return node
 
 
-def _column_schema(column: sa.Column) -> dict[str, Any]:
-    kind = column.type
-    if isinstance(kind, sa.Boolean):
-        return {"type": "boolean"}
-    if isinstance(kind, sa.Integer):
-        return {"type": "integer"}
-    if isinstance(kind, sa.Float):
-        return {"type": "number"}
-    if isinstance(kind, (sa.DateTime, m.base.UTCDateTime)):
-        return {"type": "string", "format": "date-time"}
-    if isinstance(kind, sa.Date):
-        return {"type": "string", "format": "date"}
-    if isinstance(kind, sa.JSON):
-        return {}
-    return {"type": "string"}
-
-
-TRANSLATION_ITEM = {
-    "type": "object", "required": ["locale"],
-    "description": "The object's translatable fields in one locale (our profile).",
-    "properties": {"locale": {"type": "string"}, "source_digest": {"type": ["string", "null"]},
-                   "stale": {"type": "boolean",
-                             "description": "The base text changed after this translation."}},
-    "additionalProperties": {"type": "string"},
-}
-LOCALISED = {
-    "display_locale": {"type": "string", "description": "The locale the client asked for."},
-    "fallback_fields": {"type": "array", "items": {"type": "string"},
-                        "description": "Fields still in text_language: no translation yet."},
-    "stale_translation": {"type": "boolean",
-                          "description": "A translation shown was made from older base text."},
-}
+def _components_refs(node: Any) -> Any:
+    """The profile's ``#/$defs/x`` references as this document's ``#/components/schemas/x``."""
+    if isinstance(node, dict):
+        return {k: (REF + v[len("#/$defs/"):] if k == "$ref" and isinstance(v, str)
+                    and v.startswith("#/$defs/") else _components_refs(v))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_components_refs(v) for v in node]
+    return node
 
 
 @lru_cache(maxsize=4)
@@ -87,23 +62,13 @@ def hsds_schemas(schema_dir: str) -> dict[str, dict[str, Any]]:
             schema = _rewrite_refs(json.load(handle))
         schema.pop("$schema", None)
         schemas[name[:-5]] = schema
-    for model, entity in ENTITY_NAMES.items():
+    for entity in ENTITY_NAMES.values():
         schema = schemas.get(entity)
         if schema is None:
             continue
         properties = schema.setdefault("properties", {})
-        for column in scalar_columns(model):
-            if column.key not in properties:
-                properties[column.key] = dict(_column_schema(column),
-                                              description="Support Directory profile field.")
-        if hasattr(model, "translation_class"):
-            properties["translations"] = {"type": "array", "items": TRANSLATION_ITEM}
-            properties.update(copy.deepcopy(LOCALISED))
-    schemas["organization"]["properties"].setdefault(
-        "services", {"type": "array", "items": {"$ref": REF + "service"},
-                     "description": "The organization's published services."})
-    schemas["service_at_location"]["properties"].setdefault(
-        "service", {"$ref": REF + "service"})
+        for key, value in extension_properties(entity, schema_dir).items():
+            properties.setdefault(key, _components_refs(value))
     return schemas
 
 
@@ -329,7 +294,9 @@ def build_document(schema_dir: str, server_url: str) -> dict[str, Any]:
         "type": "object", "required": ["version", "profile", "openapi_url"],
         "properties": {"version": {"type": "string"},
                        "profile": {"type": "string", "format": "uri"},
-                       "openapi_url": {"type": "string", "format": "uri"}}}
+                       "openapi_url": {"type": "string", "format": "uri"},
+                       "docs_url": {"type": "string", "format": "uri",
+                                    "description": "This API's reference page for people."}}}
     schemas["ServiceMinimal"] = {
         "type": "object", "required": ["id"],
         "properties": {"id": {"type": "string", "format": "uuid"},
@@ -403,7 +370,7 @@ def build_document(schema_dir: str, server_url: str) -> dict[str, Any]:
             "description": "Read-only and public: only published listings, never the address "
                            "or coordinates of a confidential site. CORS `*` without "
                            "credentials; ETag/Last-Modified on reads; rate-limited per "
-                           f"address. Extension fields follow our HSDS profile <{PROFILE_URI}>.",
+                           f"address. Extension fields follow our HSDS profile <{profile_url()}>.",
             "license": {"name": "CC BY-SA 4.0 (HSDS schemas); data terms per directory",
                         "identifier": "CC-BY-SA-4.0"},
         },

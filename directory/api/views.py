@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from .. import models as m
 from ..extensions import db
-from ..exchange.exporter import PROFILE_URI
+from ..exchange.profile import HSDS_VERSIONS, profile_url
 from ..operations.misses import count_after_response
 from ..search.query import SearchResults, search
 from ..search.request import FILTER_KEYS, SORTS, QueryError, SearchRequest
@@ -75,9 +75,6 @@ def page_object(contents: list[Any], total: int, page: int, per_page: int) -> di
     return {"total_items": total, "total_pages": total_pages, "page_number": page,
             "size": len(contents), "first_page": page == 1,
             "last_page": page >= total_pages, "empty": not contents, "contents": contents}
-
-
-HSDS_VERSIONS = ("3.0", "3.1")
 
 
 def hsds_version(params: Params) -> str:
@@ -256,9 +253,10 @@ def list_response(params: Params, query: sa.Select, ranking: list[str] | None,
 
 # -- endpoints -------------------------------------------------------------------------------
 def api_root() -> Response:
-    """What this API is: HSDS version, our profile and where the OpenAPI document is."""
-    return json_response({"version": HSDS_VERSION, "profile": PROFILE_URI,
-                          "openapi_url": url_for("api.openapi_document", _external=True)})
+    """What this API is: HSDS version, our profile, the OpenAPI document and the docs page."""
+    return json_response({"version": HSDS_VERSION, "profile": profile_url(),
+                          "openapi_url": url_for("api.openapi_document", _external=True),
+                          "docs_url": url_for("api.docs", _external=True)})
 
 
 def services() -> Response:

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from .. import models as m
 from ..extensions import db
-from .exporter import PROFILE_URI, Serializer
+from .exporter import Serializer
+from .profile import profile_url
 from ..models.entities import MODELS_BY_ENTITY, scalar_columns
 
 # Columns of ours whose cells hold JSON.
@@ -101,6 +102,7 @@ def export_datapackage(folder: str, *, schema_dir: str, include_confidential: bo
         sa.select(m.Location.id).where(m.Location.confidential.is_(True))))
     counts: dict[str, int] = {}
     resources = []
+    profile = profile_url()
     for entity, file, schema in _table_schemas(schema_dir):
         model = MODELS_BY_ENTITY.get(entity)
         if model is None:
@@ -129,15 +131,15 @@ def export_datapackage(folder: str, *, schema_dir: str, include_confidential: bo
         if progress:
             progress(len(rows))
         fields = [{"name": k, "type": _field_type(schema["properties"][k])} for k in hsds_fields]
-        fields += [{"name": k, "type": "string" if k == "translations" else
-                    _column_type(model, k), "description": f"Extension ({PROFILE_URI})"}
+        fields += [{"name": k, "type": "array" if k == "translations" else
+                    _column_type(model, k), "description": f"Extension ({profile})"}
                    for k in extra]
         resources.append({"name": entity, "path": file, "format": "csv",
                           "mediatype": "text/csv", "profile": "tabular-data-resource",
                           "schema": {"primaryKey": "id", "fields": fields}})
     with open(os.path.join(folder, "datapackage.json"), "w", encoding="utf-8") as handle:
         json.dump({"name": "human_services_data", "profile": "tabular-data-package",
-                   "version": "3.0.0", "hsds_profile": PROFILE_URI, "resources": resources},
+                   "version": "3.0.0", "hsds_profile": profile, "resources": resources},
                   handle, ensure_ascii=False, indent=1)
         handle.write("\n")
     return counts

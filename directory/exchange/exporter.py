@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from .. import models as m
 from ..extensions import db
 from ..models.entities import ENTITY_NAMES, NESTED, NO_ATTRIBUTES, scalar_columns, to_json, translations_to_json
+from .profile import profile_url
 
-PROFILE_URI = "https://supportdirectory.example/hsds-profile/1.0"
 # Location fields that could reveal where a confidential site is.
 CONFIDENTIAL_LOCATION_FIELDS = frozenset({"latitude", "longitude", "transportation",
                                           "external_identifier", "external_identifier_type"})
@@ -120,7 +120,7 @@ def export_folder(folder: str, *, include_confidential: bool = False,
     _write(os.path.join(folder, "pages.json"), pages)
     counts["pages"] = len(pages)
     _write(os.path.join(folder, "base.json"), {
-        "version": hsds_version, "profile": PROFILE_URI,
+        "version": hsds_version, "profile": profile_url(),
         "openapi_url": "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
                        "openapi.json"})
     return counts

@@ -28,6 +28,8 @@ TABLE_ENTITY = {"accessibility": "accessibility", "funding": "funding", "metadat
                 "taxonomies": "taxonomy", "addresses": "address"}
 # Records per batch of a bulk import.
 BULK_BATCH = 1000
+# From how many records validation first asks the compiled schema check (see exchange.schema).
+FAST_CHECK_FROM = 2000
 # Tables of the HSDS datapackage we do not keep (they describe the export, not the services).
 IGNORED_TABLES = {"meta_table_descriptions"}
 
@@ -229,6 +231,7 @@ def import_path(path: str, *, schema_dir: str, default_publication: str = "draft
     """
     items, skipped, errors = collect(path, schema_dir)
     report = ImportReport(skipped=skipped)
+    fast = bulk or len(items) >= FAST_CHECK_FROM
     for item in items:
         if item.entity == "page":
             continue
@@ -236,7 +239,8 @@ def import_path(path: str, *, schema_dir: str, default_publication: str = "draft
             item.data = coerce_tabular(item.entity, item.data, schema_dir)
         record_id = item.data.get("id") if isinstance(item.data, dict) else None
         name = item.data.get("name") if isinstance(item.data, dict) else None
-        for field_path, message, fix in schema_problems(item.entity, item.data, schema_dir):
+        for field_path, message, fix in schema_problems(item.entity, item.data, schema_dir,
+                                                        fast=fast):
             errors.append(FieldError(f"{item.source}: {field_path}", message, record_id,
                                      name if isinstance(name, str) else None, fix))
     if errors:

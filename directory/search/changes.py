@@ -74,24 +74,34 @@ RELEVANT_TABLES = frozenset({SERVICE.name, *_PARENTS, *_SPECIAL})
 
 def services_for_row(conn: sa.Connection, table: str, row: Mapping[str, Any]) -> set[str]:
     """Ids of the services whose document reads ``row`` of ``table`` (column values)."""
+    return services_for_rows(conn, table, [row])
+
+
+def services_for_rows(conn: sa.Connection, table: str, rows: list[Mapping[str, Any]]
+                      ) -> set[str]:
+    """``services_for_row`` for many rows of one table at once: one query per parent link
+    (and 500 ids), not one per row, so a large import's flush stays cheap."""
     if table == SERVICE.name:
-        return {row["id"]} if row.get("id") else set()
+        return {row["id"] for row in rows if row.get("id")}
     special = _SPECIAL_RESOLVERS.get(table)
     if special is not None:
-        return special(conn, row)
+        return set().union(*(special(conn, row) for row in rows))
     ids: set[str] = set()
     for relationship in _PARENTS.get(table, ()):
         parent = relationship.parent.local_table
         for parent_column, child_column in relationship.local_remote_pairs:
-            value = row.get(child_column.key)
-            if value is None:
+            values = sorted({row.get(child_column.key) for row in rows} - {None})
+            if not values:
                 continue
             if parent is SERVICE and parent_column.key == "id":
-                ids.add(value)  # no need to read the service row back
+                ids.update(values)  # no need to read the service rows back
                 continue
-            for parent_row in conn.execute(sa.select(parent).where(
-                    parent_column == value)).mappings():
-                ids |= services_for_row(conn, parent.name, parent_row)
+            parents: list[Mapping[str, Any]] = []
+            for start in range(0, len(values), 500):
+                parents.extend(conn.execute(sa.select(parent).where(
+                    parent_column.in_(values[start:start + 500]))).mappings())
+            if parents:
+                ids |= services_for_rows(conn, parent.name, parents)
     return ids
 
 
@@ -186,8 +196,11 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     if deleted:
         conn = session.connection()
         ids = session.info.setdefault(_DELETED_KEY, set())
+        by_table: dict[str, list[dict[str, Any]]] = {}
         for obj in deleted:
-            ids |= services_for_row(conn, obj.__table__.name, _values(obj))
+            by_table.setdefault(obj.__table__.name, []).append(_values(obj))
+        for table, table_rows in by_table.items():
+            ids |= services_for_rows(conn, table, table_rows)
 
 
 @event.listens_for(Session, "after_flush")
@@ -195,20 +208,23 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     conn = session.connection()
     service_ids: set[str] = set(session.info.pop(_DELETED_KEY, set()))
     synonym_ids: list[str] = []
+    changed: dict[str, list[dict[str, Any]]] = {}  # rows by table, resolved a table at a time
     for obj in [*session.new, *session.dirty]:
         if not _relevant(obj) or (obj in session.dirty and not session.is_modified(
                 obj, include_collections=False)):
             continue
         table = obj.__table__.name
-        service_ids |= services_for_row(conn, table, _values(obj))
+        changed.setdefault(table, []).append(_values(obj))
         if obj in session.dirty:
             old = _old_parent_row(obj)
             if old is not None:
-                service_ids |= services_for_row(conn, table, old)
+                changed[table].append(old)
             if isinstance(obj, m.SearchSynonym):
                 old_terms = inspect(obj).attrs["terms"].history.deleted
                 if old_terms and old_terms[0]:
                     service_ids |= _synonym(conn, {"terms": old_terms[0]})
+    for table, table_rows in changed.items():
+        service_ids |= services_for_rows(conn, table, table_rows)
     synonym_ids = [o.id for o in [*session.new, *session.dirty, *session.deleted]
                    if isinstance(o, m.SearchSynonym)]
     now = m.utcnow()

@@ -41,8 +41,10 @@ def test_root_names_version_profile_and_document(client, conforms):
     response = client.get("/api/v1/")
     body = conforms(response, "/")
     assert body["version"] == "3.0"
-    assert body["profile"].startswith("https://")
+    assert body["profile"] == "http://localhost/api/v1/profile"  # the request's host
+    assert client.get(body["profile"]).status_code == 200
     assert client.get(body["openapi_url"]).status_code == 200
+    assert client.get(body["docs_url"]).status_code == 200
 
 
 def test_openapi_document_is_a_valid_31_spec_covering_every_endpoint(client):
