@@ -32,7 +32,13 @@ ENTITY = {"service": _l("Listing"), "organization": _l("Organization"),
           "taxonomy": _l("Taxonomy"), "phone": _l("Phone"), "schedule": _l("Hours"),
           "address": _l("Address"), "service_at_location": _l("Listing at a location"),
           "page": _l("Page"), "user": _l("Staff account"), "partner": _l("Partner"),
-          "search_synonym": _l("Search synonyms"), "service_revision": _l("Proposed change")}
+          "search_synonym": _l("Search synonyms"), "service_revision": _l("Proposed change"),
+          "program": _l("Program"), "contact": _l("Contact"), "service_area": _l("Service area"),
+          "language": _l("Language"), "accessibility": _l("Accessibility"),
+          "cost_option": _l("Cost option"), "required_document": _l("Required document"),
+          "funding": _l("Funding"), "organization_identifier": _l("Organization identifier"),
+          "url": _l("Web address"), "attribute": _l("Category link"),
+          "metadata": _l("Change record")}
 
 
 def label(table: dict[str, Any], value: Any) -> str:

@@ -398,7 +398,7 @@ def model_views() -> list[Any]:
                   m.ServiceArea, m.Language, m.Accessibility, m.CostOption,
                   m.RequiredDocument, m.Funding, m.OrganizationIdentifier, m.Url, m.Attribute,
                   m.Metadata, m.Taxonomy):
-        views.append(RecordAdmin(model, name=model.__tablename__.replace("_", " ").title(),
+        views.append(RecordAdmin(model, name=labels.ENTITY[model.__tablename__],
                                  endpoint=model.__tablename__))
     # Translators work on what the public reads most; the smaller records' translations are
     # edited inline on their record by editors.
@@ -406,7 +406,7 @@ def model_views() -> list[Any]:
                    m.Schedule):
         model = parent.translation_class
         views.append(TranslationAdmin(model, parent,
-                                      name=parent.__tablename__.replace("_", " ").title(),
+                                      name=labels.ENTITY[parent.__tablename__],
                                       endpoint=model.__tablename__))
     views += [SynonymAdmin(), UserAdmin(), PartnerAdmin(), AuditLogAdmin()]
     return views

@@ -166,4 +166,4 @@ def test_french_admin_pages_use_french_labels(app, signed_in, directory_with_eve
                 "/admin/translations/?locale=fr"):
         html = client.get(url).get_data(as_text=True)
         leftovers += [(url, text) for text, _cell in visible(html) if text in english]
-    assert leftovers == []
+    assert leftovers == [], "\n".join(map(str, leftovers))
