@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, g, redirect
 
 from .. import i18n
-from . import views
+from . import errors, views
 
 bp = Blueprint("public", __name__)
 
@@ -75,6 +75,7 @@ def init_app(app: Flask) -> None:
 
     # Searching changes nothing and must not need a session cookie, so it carries no CSRF token.
     csrf.exempt(views.search_page)
+    errors.init_app(app)
 
     @app.url_value_preprocessor
     def _fresh_locale(endpoint, values):
