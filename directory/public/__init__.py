@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, g, redirect
 
 from .. import i18n
-from . import errors, views
+from . import errors, filters, views
 
 bp = Blueprint("public", __name__)
 
@@ -89,13 +89,21 @@ def init_app(app: Flask) -> None:
     @app.template_filter("language_name")
     def _language_name(code: str, locale: str) -> str:
         """A language code (ISO 639) named in the visitor's language."""
-        from babel import Locale
+        return filters.language_name(code, locale)[0]
+
+    app.jinja_env.globals["language_name_and_lang"] = filters.language_name
+
+    @app.template_filter("checked_date")
+    def _checked_date(value: str) -> str:
+        """An ISO date or timestamp from the index, as a date in the visitor's language."""
+        from datetime import date
+
+        from flask_babel import format_date
 
         try:
-            name = Locale.parse(locale).languages.get(code.split("-")[0].lower())
-        except Exception:  # noqa: BLE001 - unknown codes show as given
-            name = None
-        return name or code
+            return format_date(date.fromisoformat(str(value)[:10]), "medium")
+        except ValueError:
+            return ""
 
     @app.context_processor
     def _i18n_context():

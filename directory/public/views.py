@@ -25,6 +25,7 @@ from ..search.documents import DAY_CODES, schedule_rows, service_schedules
 from ..search.query import search
 from ..search.request import QueryError, SearchRequest, form_values
 from ..search.row import is_open_at
+from . import filters
 
 PAGE_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br",
              "hr", "code"}
@@ -102,7 +103,7 @@ def home():
 
 def search_page():
     """Search: POST by default (the words stay out of the address bar), GET links still work."""
-    source = request.form if request.method == "POST" else request.args
+    source = filters.without_removed(request.form if request.method == "POST" else request.args)
     locale = current_locale()
     params = form_values(source)
     error = None
@@ -111,10 +112,23 @@ def search_page():
         results = count_after_response(search(request=SearchRequest(**params, locale=locale)))
     except QueryError as exc:
         error = str(exc.message)
+    groups = filters.filter_groups(results, params, locale) if results else []
     response = make_response(render_template(
         "public/search.html", results=results, error=error, params=params,
-        method=request.method, crisis=crisis_lines()), 400 if error else 200)
+        method=request.method, crisis=crisis_lines(), filter_groups=groups,
+        chips=filters.applied_chips(groups, params, locale),
+        filter_count=filters.filter_count(params),
+        card_status=card_status(results.hits if results else [])), 400 if error else 200)
     return no_store(response)
+
+
+def card_status(hits) -> dict[str, str]:
+    """The listing status of each shown card ("temporarily closed" is not in the index)."""
+    ids = [hit.id for hit in hits]
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(m.Service.id, m.Service.status)
+                                   .where(m.Service.id.in_(ids))).all())
 
 
 def _hours(service: m.Service, locale: str) -> list[dict[str, Any]]:
@@ -180,6 +194,7 @@ def explainer(slug: str):
                      with_facets=False) if codes else None
     return render_template("public/page.html", page=page, title=title, title_locale=title_locale,
                            body=render_markdown(body), body_locale=body_locale, related=related,
+                           card_status=card_status(related.hits if related else []),
                            crisis=crisis_lines())
 
 
