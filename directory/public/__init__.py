@@ -36,7 +36,8 @@ for rule, endpoint, view, methods in (
         ("/services/<service_id>", "service", views.service, ["GET"]),
         ("/services/<service_id>/print", "service_print", views.service_print, ["GET"]),
         ("/pages/<slug>", "page", views.explainer, ["GET"]),
-        ("/safety", "safety", views.safety, ["GET"])):
+        ("/safety", "safety", views.safety, ["GET"]),
+        ("/handout", "handout", views.handout, ["POST"])):
     bp.add_url_rule(rule, endpoint, view, methods=methods)
     bp.add_url_rule("/<locale>" + (rule if rule != "/" else "/"), endpoint, view,
                     methods=methods)
@@ -75,6 +76,8 @@ def init_app(app: Flask) -> None:
 
     # Searching changes nothing and must not need a session cookie, so it carries no CSRF token.
     csrf.exempt(views.search_page)
+    # The handout is a read-only print of public listings, posted like a search: no token.
+    csrf.exempt(views.handout)
     errors.init_app(app)
 
     @app.url_value_preprocessor

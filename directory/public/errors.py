@@ -82,20 +82,25 @@ def error_page(error: HTTPException):
         return error
     status = error.code if error.code in ERROR_TEXTS else 500
     _locale_from_path()
-    title, message = ERROR_TEXTS[status]
+    response = render_error(status, *ERROR_TEXTS[status], name=error.name)
+    # Keep what the error tells clients (Allow on a 405, Retry-After on a 429).
+    for name, value in error.get_headers():
+        if name in ("Allow", "Retry-After"):
+            response.headers[name] = value
+    return response
+
+
+def render_error(status: int, title, message, name: str = "Error"):
+    """An error page in the site frame (also for a view's own clear 400s)."""
     try:
         body = render_template("public/error.html", status=status, title=title,
                                message=message, crisis=_safe_crisis_lines())
     except Exception:  # noqa: BLE001 - the last resort must not raise
         log.exception("error page failed to render")
         body = (f"<!doctype html><html lang=\"en\"><title>{escape(str(status))}</title>"
-                f"<a href=\"/exit\">Quick exit</a><h1>{escape(error.name)}</h1>"
+                f"<a href=\"/exit\">Quick exit</a><h1>{escape(name)}</h1>"
                 "<p><a href=\"/search\">Search</a></p></html>")
     response = make_response(body, status)
-    # Keep what the error tells clients (Allow on a 405, Retry-After on a 429).
-    for name, value in error.get_headers():
-        if name in ("Allow", "Retry-After"):
-            response.headers[name] = value
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import models as m
 from ..extensions import db
-from ..i18n import select_locale
+from ..i18n import SUPPORTED_LOCALES, select_locale
 from ..operations.misses import count_after_response
 from ..search.documents import DAY_CODES, schedule_rows, service_schedules
 from ..search.query import search
@@ -148,9 +148,17 @@ def _open_now(service: m.Service) -> bool | None:
 
 
 def _listing_context(service_id: str) -> dict[str, Any]:
+    context = _listing_facts(service_id)
+    if context is None:
+        abort(404)
+    return context
+
+
+def _listing_facts(service_id: str) -> dict[str, Any] | None:
+    """Everything a listing page shows, or None when the listing is not public."""
     record = db.session.get(m.Service, service_id) if m.is_record_id(service_id) else None
     if record is None or not record.is_public:
-        abort(404)
+        return None
     locale = current_locale()
     phones = db.session.scalars(sa.select(m.Phone).where(m.Phone.service_id == record.id)
                                 .order_by(m.Phone.id)).all()
@@ -176,8 +184,33 @@ def service(service_id: str):
 
 def service_print(service_id: str):
     """A discreet printable listing: neutral title, nothing sensitive in the header."""
-    return no_store(make_response(render_template("public/service_print.html",
-                                                  **_listing_context(service_id))))
+    return no_store(make_response(render_template(
+        "public/service_print.html", listing=_listing_context(service_id),
+        large_print=request.args.get("large") == "1")))
+
+
+MAX_HANDOUT = 25
+
+
+def handout():
+    """One discreet print page for the listings an advocate picked (nothing is stored)."""
+    from flask import g
+    from flask_babel import refresh
+
+    language = request.form.get("language")
+    if language in SUPPORTED_LOCALES:
+        g.locale = language
+        refresh()
+    ids = list(dict.fromkeys(request.form.getlist("ids")))[:MAX_HANDOUT]
+    listings = [facts for facts in map(_listing_facts, ids) if facts is not None]
+    if not listings:
+        from .errors import render_error
+
+        return render_error(400, _l("Nothing to print yet"),
+                            _l("Tick “Add to handout” on one or more search results first."))
+    return no_store(make_response(render_template(
+        "public/service_print.html", listings=listings,
+        large_print=request.form.get("large_print") == "1")))
 
 
 def explainer(slug: str):
