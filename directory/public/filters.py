@@ -25,7 +25,10 @@ FLAG_LABELS = {"crisis_line": _l("Crisis line"), "open_24_7": _l("Open 24/7"),
                "anonymous": _l("Anonymous testing"), "confidential": _l("Confidential testing"),
                "home_kits": _l("Test kits by mail"), "online": _l("Phone, text or online"),
                "free": _l("Free"), "accessible": _l("Accessibility information"),
-               "text_ok": _l("Text messages OK"), "tty": _l("TTY")}
+               "text_ok": _l("Text messages OK"), "tty": _l("TTY"),
+               "quiet_contact": _l("I can't talk on the phone right now")}
+# Shown as its own checkbox beside "Open now", not again among the features.
+OWN_CHECKBOX = {("flag", "quiet_contact")}
 COST_LABELS = {"free": _l("Free"), "fee": _l("Fees")}
 # Languages CLDR does not name (their own names, as the communities write them).
 EXTRA_LANGUAGE_NAMES = {"crx": "Dakelh"}
@@ -70,6 +73,8 @@ def filter_groups(results, params: dict[str, Any], locale: str) -> list[dict[str
         field = "category" if key in ("population", "feature") else key
         options = []
         for value in results.facets.get(key, [])[:MAX_OPTIONS]:
+            if (field, value.value) in OWN_CHECKBOX:
+                continue
             label, label_lang = _label(key, value, locale)
             checked = value.value in chosen.get(field, [])
             folded = label.casefold()
@@ -96,6 +101,8 @@ def applied_chips(groups: list[dict[str, Any]], params: dict[str, Any],
                 label, lang = labels[(field, value)]
             elif field == "language":
                 label, lang = language_name(value, locale)
+            elif field == "flag" and value in FLAG_LABELS:
+                label, lang = str(FLAG_LABELS[value]), None
             else:
                 label, lang = value, None
             chips.append({"remove": f"{field}={value}", "label": label, "lang": lang})

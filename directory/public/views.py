@@ -172,8 +172,25 @@ def _listing_facts(service_id: str) -> dict[str, Any] | None:
                 m.TaxonomyTerm.with_ancestors(db.session, term_ids)),
             m.Page.publication == "published").distinct()).all() if term_ids else []
     return {"service": record, "phones": phones, "terms": terms, "locale": locale,
+            "safe_ways": safe_ways(phones, terms),
             "hours": _hours(record, locale), "open_now": _open_now(record),
             "related_pages": related_pages, "crisis": crisis_lines()}
+
+
+SAFE_WAYS = (("text", _l("Text messages are OK")),
+             ("online", _l("Chat or online contact")),
+             ("voicemail", _l("A voicemail from them is discreet")),
+             ("tty", _l("TTY for Deaf and hard-of-hearing callers")),
+             ("walk_in", _l("Walk in without an appointment")))
+
+
+def safe_ways(phones, terms) -> list[Any]:
+    """The quietest ways to make contact, quietest first (shown on the listing)."""
+    codes = {term.code for term in terms}
+    have = {"text": any(p.text_ok for p in phones), "online": "online-service" in codes,
+            "voicemail": any(p.voicemail_safe is True for p in phones),
+            "tty": any(p.tty for p in phones), "walk_in": "walk-in" in codes}
+    return [label for key, label in SAFE_WAYS if have[key]]
 
 
 def service(service_id: str):

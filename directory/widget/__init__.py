@@ -77,6 +77,10 @@ def _labels(locale: str) -> dict[str, str]:
             "none": _("No services found. Try other words."),
             "error": _("Search is not available right now. Please try again later."),
             "exit": _("Quick exit"), "crisis": _("Crisis line"),
+            "showing": _("Showing %(shown)s of %(n)s services"),
+            "see_all": _("See all %(n)s results"), "open_now": _("Open now"),
+            "closed": _("Closed now"), "open_24_7": _("Open 24/7"),
+            "text_ok": _("Text messages OK"), "tty": _("TTY"),
         }
 
 
