@@ -115,4 +115,4 @@ def init_app(app: Flask) -> None:
                 "text_dir": i18n.text_direction(code), "locale_names": i18n.LOCALE_NAMES,
                 "supported_locales": i18n.SUPPORTED_LOCALES,
                 "exit_url": app.config["EXIT_URL"], "lang_attr": i18n.html_lang,
-                "switch_locale_url": _switch_locale_url}
+                "switch_locale_url": _switch_locale_url, "dir_of": i18n.text_direction}

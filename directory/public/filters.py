@@ -33,6 +33,7 @@ COST_LABELS = {"free": _l("Free"), "fee": _l("Fees")}
 # Languages CLDR does not name (their own names, as the communities write them).
 EXTRA_LANGUAGE_NAMES = {"crx": "Dakelh"}
 MAX_OPTIONS = 12
+LATIN_SCRIPT_LOCALES = frozenset({"en", "fr", "es", "vi", "tl"})
 
 
 def language_name(code: str, locale: str) -> tuple[str, str | None]:
@@ -60,7 +61,8 @@ def _label(key: str, value: Any, locale: str) -> tuple[str, str | None]:
     if key == "language":
         return language_name(value.value, locale)
     if key == "city":
-        return value.value.title(), None
+        # Place names are written in Latin script: marked so screen readers switch voice.
+        return value.value.title(), None if locale in LATIN_SCRIPT_LOCALES else "en"
     return value.label, None
 
 

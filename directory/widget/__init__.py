@@ -130,10 +130,12 @@ def embed(partner_key: str):
     if partner is None:
         abort(404)
     presets = _presets(partner)
-    response = current_app.make_response(render_template(
-        "widget/embed.html", partner=partner, presets=presets,
-        html_lang=i18n.html_lang(presets["locale"]),
-        text_dir=i18n.text_direction(presets["locale"])))
+    # The page speaks the widget's language, whatever the browser's Accept-Language says.
+    with force_locale(i18n.BABEL_LOCALE.get(presets["locale"], presets["locale"])):
+        body = render_template("widget/embed.html", partner=partner, presets=presets,
+                               html_lang=i18n.html_lang(presets["locale"]),
+                               text_dir=i18n.text_direction(presets["locale"]))
+    response = current_app.make_response(body)
     # 'self' lets the admin show a live preview; every other site must be on the partner's list.
     ancestors = " ".join(["'self'", *partner_origins(partner)])
     response.headers["Content-Security-Policy"] = (
