@@ -3,25 +3,9 @@
 import json
 
 import pytest
-from flask import abort
 from pagetext import _Text
 
 STATUSES = (400, 403, 404, 405, 429, 500)
-
-
-@pytest.fixture
-def failing_routes(app):
-    """Routes that fail the way real views do: abort(status), or an exception (a 500)."""
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-
-    def fail(code):
-        if code == 500:
-            raise RuntimeError("a bug")
-        abort(code)
-
-    app.add_url_rule("/fail/<int:code>", "fail", fail)
-    app.add_url_rule("/fr/fail/<int:code>", "fail_fr", fail)
-    return app
 
 
 def _error_url(status):
