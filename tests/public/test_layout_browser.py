@@ -8,9 +8,9 @@ Screenshots go to tmp_path, or to $DIRECTORY_SCREENSHOTS (docs/screenshots/ for 
 import os
 
 import pytest
+from browsing import axe_violations
 
 pytestmark = pytest.mark.browser
-AXE = os.path.join(os.path.dirname(__file__), "..", "vendor", "axe.min.js")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 LOCALES = ("en", "fr", "ar", "zh_Hans")
@@ -146,16 +146,6 @@ def test_error_pages_put_quick_exit_first(demo, failing_routes, live_server, pag
     assert page.locator("main input#q").is_visible()
 
 
-def _axe(tab):
-    tab.add_script_tag(path=AXE)
-    return tab.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}});
-        return r.violations.map(v => v.id + ': ' + v.nodes.slice(0, 3)
-            .map(n => n.target.join(' ')).join(' | '));
-    }""")
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_new_page_types_are_axe_clean_and_photographed(demo, live_server, browser, shots,
                                                        viewport):
@@ -167,7 +157,7 @@ def test_new_page_types_are_axe_clean_and_photographed(demo, live_server, browse
         for locale in LOCALES:
             pages = []
             tab.goto(f"{live_server.url}/{locale}/")
-            pages.append(("home", _axe(tab)))
+            pages.append(("home", axe_violations(tab)))
             if locale == "en":
                 shots(tab, f"home-{kind}")
             _search_everything(tab, live_server.url, locale)
@@ -176,14 +166,14 @@ def test_new_page_types_are_axe_clean_and_photographed(demo, live_server, browse
             tab.locator("input[name=category][value=crisis-line]").check()
             tab.locator(".facets .apply button").click()
             tab.wait_for_selector("button.chip")
-            pages.append(("search with chips", _axe(tab)))
+            pages.append(("search with chips", axe_violations(tab)))
             if locale in ("en", "ar"):
                 shots(tab, f"search-{locale}-{kind}")
             for box in tab.locator("input[name=ids]").all()[:2]:
                 box.check()
             tab.locator("#handout-form button[type=submit]").click()
             tab.wait_for_selector(".handout-listing")
-            pages.append(("handout", _axe(tab)))
+            pages.append(("handout", axe_violations(tab)))
             if locale == "en":
                 shots(tab, f"handout-{kind}")
             for name, path in (("listing", f"/services/{listing}"),
@@ -191,7 +181,7 @@ def test_new_page_types_are_axe_clean_and_photographed(demo, live_server, browse
                                ("explainer", f"/pages/{demo['page'].slug}"),
                                ("safety", "/safety"), ("error", "/services/nope")):
                 tab.goto(f"{live_server.url}/{locale}{path}")
-                pages.append((name, _axe(tab)))
+                pages.append((name, axe_violations(tab)))
                 if locale == "en":
                     shots(tab, f"{name}-{kind}")
             problems = [(name, result) for name, result in pages if result]
