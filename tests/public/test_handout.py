@@ -61,3 +61,13 @@ def test_handout_without_a_pick_is_a_clear_400(client, demo):
     assert 'id="quick-exit"' in html and 'role="search"' in html
     assert client.post("/handout", data={}).status_code == 400
     assert client.get("/fr/handout").status_code == 405
+
+
+def test_listing_links_a_large_print_view(client, demo):
+    service = demo["open_site"]
+    html = client.get(f"/services/{service.id}").get_data(as_text=True)
+    assert f'href="/services/{service.id}/print?large=1"' in html
+    printout = client.get(f"/services/{service.id}/print?large=1").get_data(as_text=True)
+    assert '<body class="large-print">' in printout
+    assert '<body class="large-print">' not in client.get(
+        f"/services/{service.id}/print").get_data(as_text=True)
