@@ -37,7 +37,8 @@ instance/config.py:
 run: install instance/config.py
 	$(MAKE) --no-print-directory compile-translations
 	$(FLASK) init
-	$(FLASK) demo --if-empty
+	@# The index is built just below: loading the demo need not try (and warn) first.
+	DIRECTORY_SEARCH_SYNC_ON_COMMIT=false $(FLASK) demo --if-empty
 	@if $(FLASK) search --help >/dev/null 2>&1; then $(FLASK) search rebuild; fi
 	PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 

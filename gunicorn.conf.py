@@ -61,6 +61,19 @@ def on_starting(server):
                            done.returncode)
 
 
+def when_ready(server):
+    """Say where the site is (the log hides addresses, so print it plainly once)."""
+    for address in bind.split(","):
+        address = address.strip()
+        if address.startswith("unix:"):
+            print(f"Support Directory is serving on {address}", flush=True)
+        else:
+            host, _, port = address.rpartition(":")
+            host = host.strip("[]") or "127.0.0.1"
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            print(f"Support Directory is serving at http://{shown}:{port}/", flush=True)
+
+
 def post_worker_init(worker):
     """In each worker, before it accepts requests: load the search caches."""
     if os.environ.get("GUNICORN_WARM_SEARCH", "1") == "0":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, g, redirect
 
 from .. import i18n
-from . import views
+from . import errors, filters, views
 
 bp = Blueprint("public", __name__)
 
@@ -36,7 +36,8 @@ for rule, endpoint, view, methods in (
         ("/services/<service_id>", "service", views.service, ["GET"]),
         ("/services/<service_id>/print", "service_print", views.service_print, ["GET"]),
         ("/pages/<slug>", "page", views.explainer, ["GET"]),
-        ("/safety", "safety", views.safety, ["GET"])):
+        ("/safety", "safety", views.safety, ["GET"]),
+        ("/handout", "handout", views.handout, ["POST"])):
     bp.add_url_rule(rule, endpoint, view, methods=methods)
     bp.add_url_rule("/<locale>" + (rule if rule != "/" else "/"), endpoint, view,
                     methods=methods)
@@ -75,6 +76,9 @@ def init_app(app: Flask) -> None:
 
     # Searching changes nothing and must not need a session cookie, so it carries no CSRF token.
     csrf.exempt(views.search_page)
+    # The handout is a read-only print of public listings, posted like a search: no token.
+    csrf.exempt(views.handout)
+    errors.init_app(app)
 
     @app.url_value_preprocessor
     def _fresh_locale(endpoint, values):
@@ -88,13 +92,21 @@ def init_app(app: Flask) -> None:
     @app.template_filter("language_name")
     def _language_name(code: str, locale: str) -> str:
         """A language code (ISO 639) named in the visitor's language."""
-        from babel import Locale
+        return filters.language_name(code, locale)[0]
+
+    app.jinja_env.globals["language_name_and_lang"] = filters.language_name
+
+    @app.template_filter("checked_date")
+    def _checked_date(value: str) -> str:
+        """An ISO date or timestamp from the index, as a date in the visitor's language."""
+        from datetime import date
+
+        from flask_babel import format_date
 
         try:
-            name = Locale.parse(locale).languages.get(code.split("-")[0].lower())
-        except Exception:  # noqa: BLE001 - unknown codes show as given
-            name = None
-        return name or code
+            return format_date(date.fromisoformat(str(value)[:10]), "medium")
+        except ValueError:
+            return ""
 
     @app.context_processor
     def _i18n_context():
@@ -103,4 +115,4 @@ def init_app(app: Flask) -> None:
                 "text_dir": i18n.text_direction(code), "locale_names": i18n.LOCALE_NAMES,
                 "supported_locales": i18n.SUPPORTED_LOCALES,
                 "exit_url": app.config["EXIT_URL"], "lang_attr": i18n.html_lang,
-                "switch_locale_url": _switch_locale_url}
+                "switch_locale_url": _switch_locale_url, "dir_of": i18n.text_direction}

@@ -20,12 +20,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import models as m
 from ..extensions import db
-from ..i18n import select_locale
+from ..i18n import SUPPORTED_LOCALES, select_locale
 from ..operations.misses import count_after_response
 from ..search.documents import DAY_CODES, schedule_rows, service_schedules
 from ..search.query import search
 from ..search.request import QueryError, SearchRequest, form_values
 from ..search.row import is_open_at
+from . import filters
 
 PAGE_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br",
              "hr", "code"}
@@ -103,7 +104,7 @@ def home():
 
 def search_page():
     """Search: POST by default (the words stay out of the address bar), GET links still work."""
-    source = request.form if request.method == "POST" else request.args
+    source = filters.without_removed(request.form if request.method == "POST" else request.args)
     locale = current_locale()
     params = form_values(source)
     error = None
@@ -112,10 +113,23 @@ def search_page():
         results = count_after_response(search(request=SearchRequest(**params, locale=locale)))
     except QueryError as exc:
         error = str(exc.message)
+    groups = filters.filter_groups(results, params, locale) if results else []
     response = make_response(render_template(
         "public/search.html", results=results, error=error, params=params,
-        method=request.method, crisis=crisis_lines()), 400 if error else 200)
+        method=request.method, crisis=crisis_lines(), filter_groups=groups,
+        chips=filters.applied_chips(groups, params, locale),
+        filter_count=filters.filter_count(params),
+        card_status=card_status(results.hits if results else [])), 400 if error else 200)
     return no_store(response)
+
+
+def card_status(hits) -> dict[str, str]:
+    """The listing status of each shown card ("temporarily closed" is not in the index)."""
+    ids = [hit.id for hit in hits]
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(m.Service.id, m.Service.status)
+                                   .where(m.Service.id.in_(ids))).all())
 
 
 def _hours(service: m.Service, locale: str) -> list[dict[str, Any]]:
@@ -173,12 +187,20 @@ def _related_pages(term_ids: list[str]) -> list[m.Page]:
 
 
 def _listing_context(service_id: str) -> dict[str, Any]:
+    context = _listing_facts(service_id)
+    if context is None:
+        abort(404)
+    return context
+
+
+def _listing_facts(service_id: str) -> dict[str, Any] | None:
+    """Everything a listing page shows, or None when the listing is not public."""
     # populate_existing: a service something already put in the session (a hook, a banner)
     # is loaded again with the options rather than returned half-loaded
     record = db.session.get(m.Service, service_id, options=_LISTING_OPTIONS,
                             populate_existing=True) if m.is_record_id(service_id) else None
     if record is None or not record.is_public:
-        abort(404)
+        return None
     locale = current_locale()
     phones = sorted(record.phones, key=lambda phone: phone.id)
     terms = list(db.session.scalars(
@@ -188,8 +210,25 @@ def _listing_context(service_id: str) -> dict[str, Any]:
         .order_by(m.TaxonomyTerm.id)).unique())
     related_pages = _related_pages([term.id for term in terms]) if terms else []
     return {"service": record, "phones": phones, "terms": terms, "locale": locale,
+            "safe_ways": safe_ways(phones, terms),
             "hours": _hours(record, locale), "open_now": _open_now(record),
             "related_pages": related_pages, "crisis": crisis_lines()}
+
+
+SAFE_WAYS = (("text", _l("Text messages are OK")),
+             ("online", _l("Chat or online contact")),
+             ("voicemail", _l("A voicemail from them is discreet")),
+             ("tty", _l("TTY for Deaf and hard-of-hearing callers")),
+             ("walk_in", _l("Walk in without an appointment")))
+
+
+def safe_ways(phones, terms) -> list[Any]:
+    """The quietest ways to make contact, quietest first (shown on the listing)."""
+    codes = {term.code for term in terms}
+    have = {"text": any(p.text_ok for p in phones), "online": "online-service" in codes,
+            "voicemail": any(p.voicemail_safe is True for p in phones),
+            "tty": any(p.tty for p in phones), "walk_in": "walk-in" in codes}
+    return [label for key, label in SAFE_WAYS if have[key]]
 
 
 def service(service_id: str):
@@ -200,8 +239,33 @@ def service(service_id: str):
 
 def service_print(service_id: str):
     """A discreet printable listing: neutral title, nothing sensitive in the header."""
-    return no_store(make_response(render_template("public/service_print.html",
-                                                  **_listing_context(service_id))))
+    return no_store(make_response(render_template(
+        "public/service_print.html", listing=_listing_context(service_id),
+        large_print=request.args.get("large") == "1")))
+
+
+MAX_HANDOUT = 25
+
+
+def handout():
+    """One discreet print page for the listings an advocate picked (nothing is stored)."""
+    from flask import g
+    from flask_babel import refresh
+
+    language = request.form.get("language")
+    if language in SUPPORTED_LOCALES:
+        g.locale = language
+        refresh()
+    ids = list(dict.fromkeys(request.form.getlist("ids")))[:MAX_HANDOUT]
+    listings = [facts for facts in map(_listing_facts, ids) if facts is not None]
+    if not listings:
+        from .errors import render_error
+
+        return render_error(400, _l("Nothing to print yet"),
+                            _l("Tick “Add to handout” on one or more search results first."))
+    return no_store(make_response(render_template(
+        "public/service_print.html", listings=listings,
+        large_print=request.form.get("large_print") == "1")))
 
 
 def explainer(slug: str):
@@ -218,6 +282,7 @@ def explainer(slug: str):
                      with_facets=False) if codes else None
     return render_template("public/page.html", page=page, title=title, title_locale=title_locale,
                            body=render_markdown(body), body_locale=body_locale, related=related,
+                           card_status=card_status(related.hits if related else []),
                            crisis=crisis_lines())
 
 

@@ -316,6 +316,9 @@ def _flags_and_costs(service: m.Service, all_terms: list[str], taxonomy: Taxonom
         code = taxonomy.terms[term_id].code
         if code in FLAG_TERM_CODES:
             flags.add(FLAG_TERM_CODES[code])
+    # "I can't talk on the phone right now": reachable by text, TTY, chat or online.
+    if flags & {"text_ok", "tty", "online"}:
+        flags.add("quiet_contact")
     costs = set()
     for option in service.cost_options:
         if option.amount == 0 or (option.option or "").strip().lower() == "free":

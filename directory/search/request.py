@@ -26,7 +26,8 @@ from .documents import fold
 FILTER_KEYS = {"category": "terms", "language": "languages", "city": "city",
                "region": "region", "flag": "flags", "cost": "cost"}
 FLAG_VALUES = ("crisis_line", "open_24_7", "walk_in", "appointment", "anonymous",
-               "confidential", "home_kits", "online", "free", "accessible", "text_ok", "tty")
+               "confidential", "home_kits", "online", "free", "accessible", "text_ok", "tty",
+               "quiet_contact")
 SORTS = ("relevance", "distance", "name")
 MAX_PAGE = 1000
 MAX_RADIUS_KM = 20000

@@ -77,6 +77,10 @@ def _labels(locale: str) -> dict[str, str]:
             "none": _("No services found. Try other words."),
             "error": _("Search is not available right now. Please try again later."),
             "exit": _("Quick exit"), "crisis": _("Crisis line"),
+            "showing": _("Showing %(shown)s of %(n)s services"),
+            "see_all": _("See all %(n)s results"), "open_now": _("Open now"),
+            "closed": _("Closed now"), "open_24_7": _("Open 24/7"),
+            "text_ok": _("Text messages OK"), "tty": _("TTY"),
         }
 
 
@@ -126,10 +130,12 @@ def embed(partner_key: str):
     if partner is None:
         abort(404)
     presets = _presets(partner)
-    response = current_app.make_response(render_template(
-        "widget/embed.html", partner=partner, presets=presets,
-        html_lang=i18n.html_lang(presets["locale"]),
-        text_dir=i18n.text_direction(presets["locale"])))
+    # The page speaks the widget's language, whatever the browser's Accept-Language says.
+    with force_locale(i18n.BABEL_LOCALE.get(presets["locale"], presets["locale"])):
+        body = render_template("widget/embed.html", partner=partner, presets=presets,
+                               html_lang=i18n.html_lang(presets["locale"]),
+                               text_dir=i18n.text_direction(presets["locale"]))
+    response = current_app.make_response(body)
     # 'self' lets the admin show a live preview; every other site must be on the partner's list.
     ancestors = " ".join(["'self'", *partner_origins(partner)])
     response.headers["Content-Security-Policy"] = (

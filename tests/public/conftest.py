@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import abort
 
 from directory import create_app
 from directory import models as m
@@ -55,3 +56,18 @@ def demo(app):
     return {"public": public, "confidential": confidential, "open_site": open_site,
             "english_only": english_only,
             "page": db.session.scalar(sa.select(m.Page))}
+
+
+@pytest.fixture
+def failing_routes(app):
+    """Routes that fail the way real views do: abort(status), or an exception (a 500)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def fail(code):
+        if code == 500:
+            raise RuntimeError("a bug")
+        abort(code)
+
+    app.add_url_rule("/fail/<int:code>", "fail", fail)
+    app.add_url_rule("/fr/fail/<int:code>", "fail_fr", fail)
+    return app

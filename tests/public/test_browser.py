@@ -1,15 +1,14 @@
 """What only a browser shows: quick exit, no third-party requests, no cookies, accessibility,
 right-to-left layout, and search without JavaScript."""
 
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlparse
 
 import pytest
+from browsing import axe_violations
 
 pytestmark = pytest.mark.browser
-AXE = os.path.join(os.path.dirname(__file__), "..", "vendor", "axe.min.js")
 
 
 class _Neutral(BaseHTTPRequestHandler):
@@ -124,13 +123,7 @@ def test_no_wcag_a_or_aa_violations(demo, live_server, browser):
         for locale, path in ((loc, p) for loc in ("en", "fr", "ar", "zh_Hans")
                              for p in _pages(demo)):
             tab.goto(live_server.url + f"/{locale}{path}")
-            tab.add_script_tag(path=AXE)
-            result = tab.evaluate("""async () => {
-                const r = await axe.run(document, {runOnly: {type: 'tag',
-                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}});
-                return r.violations.map(v => v.id + ': ' + v.nodes.slice(0, 3)
-                    .map(n => n.target.join(' ')).join(' | '));
-            }""")
+            result = axe_violations(tab)
             assert result == [], f"{locale}{path}: {result}"
     finally:
         context.close()

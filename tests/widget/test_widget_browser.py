@@ -142,3 +142,33 @@ def test_iframe_mode_only_on_the_partners_origins(app, live_server, sites, page)
     page.goto(f"{other.url}/partner.html")
     page.wait_for_timeout(1000)
     assert page.locator("[data-support-directory]").count() == 0
+
+
+def test_widget_cards_show_status_and_see_all_opens_our_search(app, live_server, sites, page):
+    (allowed, _other), allowed_dir, _other_dir = sites
+    for number in range(12):
+        make_service(name=f"Harbour Support Line {number}", translations=[])
+    sync.rebuild(app)
+    db.session.add(m.Partner(key="harbour-centre", name="Harbour Centre",
+                             allowed_origins=allowed.url, active=True))
+    db.session.commit()
+    write_pages(allowed_dir, live_server.url, "harbour-centre")
+
+    page.goto(f"{allowed.url}/partner.html")
+    widget = page.locator("[data-support-directory]")
+    widget.locator("input[type=search]").fill("harbour")
+    widget.locator("button[type=submit]").first.click()
+    widget.locator("li a").first.wait_for()
+    shown = widget.locator("li").count()
+    status = widget.locator("[role=status]").inner_text()
+    assert shown == 10 and "10" in status and "12" in status, status
+    # Each card: the crisis badge and its open state; the number isolated, text OK named.
+    assert widget.locator("li .c.o").count() == shown
+    assert widget.locator("li bdi[dir=ltr]").first.inner_text() == "604-555-0142"
+    assert "Messages texte acceptés" in widget.locator("li .m").last.inner_text()
+    see_all = widget.locator("form.all button")
+    assert "12" in see_all.inner_text()
+    see_all.click()
+    page.wait_for_url(f"{live_server.url}/fr/search")
+    assert "harbour" not in page.url
+    assert page.locator(".result-count").inner_text().startswith("12")

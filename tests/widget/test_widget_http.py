@@ -74,3 +74,19 @@ def test_embed_code_is_one_script_tag(app, partner):
         code = str(embed_code(partner))
     assert code == ('<script src="https://directory.example/widget.js" '
                     'data-partner="riverside" data-locale="fr" async></script>')
+
+
+def test_config_labels_cover_status_contact_and_see_all(client, partner):
+    config = client.get("/widget/config/riverside.json",
+                        headers={"Origin": PARTNER_ORIGIN}).get_json()
+    labels = config["labels"]
+    assert labels["see_all"] == "Voir les %(n)s résultats"
+    assert "%(shown)s" in labels["showing"] and "%(n)s" in labels["showing"]
+    assert labels["open_now"] and labels["closed"] and labels["text_ok"] and labels["tty"]
+
+
+def test_embed_page_speaks_the_widgets_language(client, partner):
+    html = client.get("/embed/riverside", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert '<html lang="fr" dir="ltr">' in html
+    assert "Chercher dans le répertoire" in html

@@ -27,7 +27,8 @@
     "li{padding:8px 0;border-top:1px solid #eee}li a{color:var(--sd-color,#5b2a86);font-weight:600}" +
     ".m{font-size:.9em;color:#555}.c{display:inline-block;font-size:.8em;background:#fde7e9;" +
     "color:#8a0015;border-radius:4px;padding:0 4px;margin-left:4px}mark{background:#fff3a0}" +
-    "[role=status]{min-height:1.4em;font-size:.9em;margin-top:6px}" +
+    "[role=status]{min-height:1.4em;font-size:.9em;margin-top:6px}.o{color:#1d6b2f}" +
+    ".n{white-space:nowrap}.all{margin-top:8px}.all button{width:100%}" +
     "a:focus,button:focus,input:focus{outline:3px solid #ffbf47;outline-offset:1px}";
 
   function el(tag, attrs, text) {
@@ -89,9 +90,15 @@
     box.appendChild(form);
     var status = el("div", { role: "status", "aria-live": "polite" });
     var list = el("ol");
+    /* "See all N results": the same search on our site, POSTed (words stay out of URLs). */
+    var all = el("form", { "class": "all", method: "post", target: "_top",
+      action: base + "/" + locale + "/search" });
+    all.hidden = true;
     box.appendChild(status);
     box.appendChild(list);
+    box.appendChild(all);
     root.appendChild(box);
+    function field(name, value) { all.appendChild(el("input", { type: "hidden", name: name, value: value })); }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -115,24 +122,40 @@
 
     function show(results) {
       list.textContent = "";
-      status.textContent = results.total_items ? t.found.replace("%(n)s", results.total_items)
-        : t.none;
+      all.textContent = "";
+      var shown = results.contents.length, total = results.total_items;
+      status.textContent = !total ? t.none : shown < total ?
+        t.showing.replace("%(shown)s", shown).replace("%(n)s", total) :
+        t.found.replace("%(n)s", total);
+      all.hidden = shown >= total;
+      if (shown < total) {
+        field("q", input.value);
+        if (config.category) { field("category", config.category); }
+        if (config.region) { field("region", config.region); }
+        all.appendChild(el("button", { type: "submit" }, t.see_all.replace("%(n)s", total)));
+      }
       results.contents.forEach(function (hit) {
         var item = el("li");
-        var link = el("a", { href: hit.url, target: "_top", rel: "noreferrer", lang: hit.name_locale },
+        var link = el("a", { href: hit.url, target: "_top", rel: "noreferrer", lang: hit.name_locale, dir: "auto" },
           hit.name);
         item.appendChild(link);
         if (hit.crisis_line) { item.appendChild(el("span", { "class": "c" }, t.crisis)); }
+        var state = hit.open_24_7 ? t.open_24_7 : hit.open_now === true ? t.open_now :
+          hit.open_now === false ? t.closed : "";
+        if (state) { item.appendChild(el("span", { "class": "c" + (hit.open_now ? " o" : "") }, state)); }
         var places = (hit.areas || []).concat(hit.cities || []);
-        var meta = [hit.organization].concat(places.slice(0, 2)).filter(Boolean).join(" · ");
-        if (meta) { item.appendChild(el("div", { "class": "m" }, meta)); }
+        var meta = [hit.organization].concat(places.slice(0, 2)).filter(Boolean).join(", ");
+        if (meta) { var m = el("div", { "class": "m" }); m.appendChild(el("bdi", {}, meta)); item.appendChild(m); }
         var text = el("div", { lang: hit.summary_locale });
         text.appendChild(summary(hit.summary || ""));
         item.appendChild(text);
         if (hit.phone && hit.phone.number) {
           var phone = el("div", { "class": "m" });
-          phone.appendChild(el("a", { href: "tel:" + hit.phone.number.replace(/[^0-9+]/g, "") },
-            hit.phone.number));
+          var call = el("a", { href: "tel:" + hit.phone.number.replace(/[^0-9+]/g, "") });
+          call.appendChild(el("bdi", { "class": "n", dir: "ltr" }, hit.phone.number));
+          phone.appendChild(call);
+          if (hit.phone.text_ok) { phone.appendChild(document.createTextNode(" " + t.text_ok)); }
+          if (hit.phone.tty) { phone.appendChild(document.createTextNode(" " + t.tty)); }
           item.appendChild(phone);
         }
         list.appendChild(item);
