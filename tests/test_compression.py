@@ -17,8 +17,10 @@ from directory.cli import load_demo
 from directory.extensions import db
 from directory.search import sync
 
-BROTLI_BUDGET = 3 * 1024  # what browsers fetch: Brotli
-GZIP_BUDGET = int(3.1 * 1024)  # README: "3.1 kB gzipped"
+# The README's figure for widget.js ("3.6 kB gzipped"); Brotli, what browsers fetch, is smaller.
+# With status, safest contact and "see all" on the cards the script grew from 3.1 kB.
+BROTLI_BUDGET = int(3.3 * 1024)
+GZIP_BUDGET = int(3.6 * 1024)
 
 
 @pytest.fixture

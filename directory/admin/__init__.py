@@ -53,9 +53,13 @@ def admin_error_page(error: Any) -> Any:
     """403 and 404 under /admin, inside the admin frame (other paths: the site's own pages)."""
     from werkzeug.exceptions import HTTPException
 
+    from ..public.errors import error_page
+
     code = getattr(error, "code", 500)
-    if not request.path.startswith("/admin") or not has_role(*STAFF):
-        return error if isinstance(error, HTTPException) else (str(error), code)
+    if not request.path.startswith("/admin") or not isinstance(error, HTTPException) or \
+            not has_role(*STAFF):
+        # The site's own error pages (JSON under /api/); admin pages only for staff.
+        return error_page(error) if isinstance(error, HTTPException) else (str(error), code)
     admin = current_app.extensions["directory_admin"]
     template = "admin/forbidden.html" if code == 403 else "admin/not_found.html"
     return admin.index_view.render(template), code
