@@ -154,6 +154,9 @@ class ServiceAdmin(RecordAdmin):
         "updated_at": lambda v, c, model, n: labels.when(model.updated_at),
     }
     column_formatters_detail = column_formatters
+    # CSV export: plain values (the list's name link would hide a formula from safe_cell).
+    column_formatters_export = {k: v for k, v in column_formatters.items()
+                                if k not in ("name", "crisis_line", "open_24_7")}
 
     def __init__(self, **kwargs: Any):
         self.inline_models = [

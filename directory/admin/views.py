@@ -137,7 +137,16 @@ class LocationAdmin(RecordAdmin):
                                                                   "languages", "addresses",
                                                                   "accessibility")
     form_overrides = {"location_type": SelectField}
-    form_args = {"location_type": {"choices": choices(m.LOCATION_TYPES)}}
+    form_args = {
+        "location_type": {"choices": [SelectChoice(code, labels.LOCATION_TYPE[code])
+                                      for code in m.LOCATION_TYPES]},
+        "confidential": {"description": _l(
+            "For transition houses and shelters: the public sees only the area written in "
+            "“Public area”, never the address, the map or the coordinates, on every page, in "
+            "the API, the exports and the widget. Staff still see everything here.")},
+        "public_area": {"description": _l(
+            "What the public may see of where this is, e.g. “East Vancouver”.")},
+    }
 
     def __init__(self, **kwargs: Any):
         self.inline_models = [

@@ -16,7 +16,7 @@ from . import hsds as m
 from .base import UTCDateTime
 
 # Columns of ours that are not part of the exchanged object.
-INTERNAL_COLUMNS = frozenset({"created_at", "updated_at", "version"})
+INTERNAL_COLUMNS = frozenset({"created_at", "updated_at"})
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ NO_ATTRIBUTES = (m.Attribute, m.Metadata, m.Taxonomy, m.TaxonomyTerm)
 
 def scalar_columns(model: type) -> list[sa.Column]:
     """The model's columns that appear as fields of its HSDS object."""
-    return [c for c in model.__table__.columns if c.key not in INTERNAL_COLUMNS]
+    return [c for c in model.__table__.columns if c.key not in INTERNAL_COLUMNS
+            and not (model is m.Service and c.key == "version")]  # our edit counter, not HSDS
 
 
 class ConversionError(ValueError):

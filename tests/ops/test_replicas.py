@@ -109,8 +109,13 @@ class Replica:
         return time.monotonic() - started
 
     def log_lines(self) -> list[str]:
-        return [line for path in (self.out, self.err)
-                for line in path.read_text().splitlines() if line.strip()]
+        """The replica's log: JSON lines, apart from the one plain line naming its address
+        for the person who started it (gunicorn.conf.py's when_ready)."""
+        lines = [line for path in (self.out, self.err)
+                 for line in path.read_text().splitlines() if line.strip()]
+        plain = [line for line in lines if not line.startswith("{")]
+        assert all(line.startswith("Support Directory is serving") for line in plain), plain
+        return [line for line in lines if line.startswith("{")]
 
 
 def flask(replica: Replica, *args: str) -> str:
