@@ -20,7 +20,11 @@ from directory import operations
 from directory.extensions import db
 from directory.search import sync
 
-pytestmark = pytest.mark.browser
+# A page left while the werkzeug test server still streams a static file makes werkzeug drop
+# the connection without closing the file: a ResourceWarning of the test server, not ours.
+pytestmark = [pytest.mark.browser,
+              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+              pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
 AXE = os.path.join(os.path.dirname(__file__), "..", "vendor", "axe.min.js")
 SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots", "admin")
@@ -49,8 +53,9 @@ def signed_in_tab(browser, base, email, **context_args):
     tab.goto(base + "/account/login")
     tab.fill("input[name=email]", email)
     tab.fill("input[name=password]", PASSWORD)
-    tab.click("button[type=submit], input[type=submit]")
-    tab.wait_for_load_state()
+    with tab.expect_navigation():
+        tab.click("button[type=submit], input[type=submit]")
+    tab.wait_for_load_state("load")
     return context, tab
 
 
