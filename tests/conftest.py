@@ -193,6 +193,17 @@ def sqlite_database_url(tmp_path, sqlite_template) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _forget_crisis_lines():
+    """The crisis-line cache is keyed by database and change-log position; a test database
+    emptied and refilled reaches the same position with other rows, so no test inherits it."""
+    from directory.public.views import _crisis_cache
+
+    _crisis_cache.clear()
+    yield
+    _crisis_cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _forget_curated_synonyms():
     """Curated synonym groups live in the analyzers (process-wide): none outlive their test."""
     yield
