@@ -57,3 +57,11 @@ READY_MAX_PENDING = 100
 SEARCH_LOG_KEEP_DAYS = 30
 # Folder holding pg_dump/pg_restore; None finds the server's version (Debian) or uses PATH.
 PG_BIN_DIR = None
+
+# Freshness (operations/freshness.py). Days between checks of a listing, by category code; a
+# category without an entry inherits its parent's; a listing in none of them uses the default.
+# Curators can set a category's own interval (taxonomy_term.verify_interval_days) and a listing's.
+VERIFY_INTERVAL_DAYS = 180
+VERIFY_INTERVALS_BY_CATEGORY = {"crisis-line": 30, "transition-house": 30, "violence-support": 90}
+# Capacity (accepting / waitlist / full) is hidden from the public once older than this (hours).
+CAPACITY_MAX_AGE_HOURS = 48

@@ -14,6 +14,11 @@ from .hsds import (
     ServiceAtLocationTranslation, ServiceTranslation, Taxonomy, TaxonomyTerm,
     TaxonomyTermTranslation, Url,
 )
+from .freshness import (
+    CAPACITY_STATES, CHECKED_FACTS, FACT_OUTCOMES, REPORT_KINDS, REPORT_NOTE_MAX, REPORT_STATES,
+    REQUEST_STATES, VERIFICATION_METHODS, HoursException, ProblemReport, Verification,
+    VerificationRequest,
+)
 from .revisions import REVISION_STATES, ServiceRevision
 from . import events  # noqa: F401  (registers the audit and change-log hooks)
 

@@ -105,6 +105,22 @@ class Service(Translatable, Timestamped, db.Model):
     verified_by: Mapped[str | None] = mapped_column(Str)
     crisis_line: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     open_24_7: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    # Freshness (models/freshness.py): the plan and the latest state of this listing's checks.
+    # Days between checks for this listing; None: from its categories' risk tier.
+    verify_interval_days: Mapped[int | None] = mapped_column(sa.Integer)
+    # How the latest check was made (VERIFICATION_METHODS), shown to the public.
+    last_verified_method: Mapped[str | None] = mapped_column(sa.String(16))
+    # Set when reports make the listing due at once; cleared by the next completed check.
+    due_now_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_now_reason: Mapped[str | None] = mapped_column(sa.String(64))
+    # Needs the team lead (could not be reached twice in a row, overdue crisis line, ...).
+    lead_flag: Mapped[str | None] = mapped_column(sa.String(64))
+    # Capacity (CAPACITY_STATES) for shelters and walk-in services, and when it was set.
+    capacity: Mapped[str | None] = mapped_column(sa.String(16))
+    capacity_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    capacity_updated_by: Mapped[str | None] = mapped_column(Str)
+    # The public alert (``alert``) is shown until then; None: until removed.
+    alert_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every update: an edit based on an older version is refused, never merged blindly.
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1,
                                          server_default="1")
@@ -308,6 +324,8 @@ class TaxonomyTerm(Translatable, db.Model):
     taxonomy_id: Mapped[str | None] = fk("taxonomy.id", ondelete="SET NULL")
     language: Mapped[str | None] = mapped_column(sa.String(16))
     term_uri: Mapped[str | None] = mapped_column(Text)
+    # Our extension: days between checks of listings in this category (None: inherited/default).
+    verify_interval_days: Mapped[int | None] = mapped_column(sa.Integer)
 
     taxonomy_detail: Mapped[Taxonomy | None] = relationship()
 

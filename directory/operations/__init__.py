@@ -1,6 +1,7 @@
 """Every write to the directory: validate, change, flush. Callers own the commit."""
 
 from . import revisions  # noqa: F401  (operations.revisions: reviewed changes to live listings)
+from . import freshness  # noqa: F401  (operations.freshness: the verification plan and checks)
 
 from .accounts import check_account_deletion, end_sessions, save_account
 from .audit import acting_as, actor_name, current_actor, set_actor
