@@ -224,6 +224,11 @@ def _search_schemas() -> dict[str, Any]:
                                                   "label": {"type": "string"}}}},
             "relaxed_query": {"type": ["string", "null"],
                               "description": "Fewer words that find more (near-empty answers)."},
+            "place_not_found": {"type": ["string", "null"],
+                                "description": "The 'near' place as given when no city or postal "
+                                               "code of that name is known: the results are the "
+                                               "words' results, not ordered or limited by "
+                                               "distance."},
             "closest_categories": {"type": "array", "items": {"$ref": REF + "Facet"},
                                    "description": "Near-empty answers: categories to try."},
             "crisis_lines": {"type": "array", "description": "Near-empty answers: crisis lines.",

@@ -511,7 +511,7 @@ def search_payload(results: SearchResults) -> dict[str, Any]:
         "suggestion": results.suggestion, "fuzzy": results.fuzzy, "relaxed": results.relaxed,
         "crisis_boosted": results.crisis_boosted, "degraded": results.degraded,
         "concepts": _concepts(results),
-        "relaxed_query": results.relaxed_query,
+        "relaxed_query": results.relaxed_query, "place_not_found": results.place_unknown,
         "closest_categories": [{"value": f.value, "label": str(f.label), "count": f.count,
                                 "selected": False} for f in results.closest_categories],
         "crisis_lines": [{"id": h.id, "name": h.name, "phone": h.phone}

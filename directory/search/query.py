@@ -8,6 +8,8 @@ the stored rows (``row.SearchRow``) and highlighted (``results``). ``search()`` 
 
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 import math
 from typing import Any
@@ -72,6 +74,14 @@ def _index_search(searcher: Any, request: SearchRequest) -> SearchResults:
     cache = cache_for(searcher)
     taxonomy = _taxonomy()
     units = split_units(request.text, request.locale)
+    place_unknown = None
+    if request.near and request.origin is None and cache.place(request.near) is None:
+        # A place we cannot find: say so, and keep the words' results (no distance order or
+        # limit, which would need the place).
+        place_unknown = request.near
+        request = dataclasses.replace(
+            request, near=None, radius_km=None,
+            sort="relevance" if request.sort == "distance" else request.sort)
     allowed, distances = _candidates(cache, taxonomy, request)
     concepts = concept_set()
     spans = concepts.match(units, request.locale) if units else []
@@ -79,7 +89,8 @@ def _index_search(searcher: Any, request: SearchRequest) -> SearchResults:
     danger = signals_danger(units) or any(concepts.concepts[c].danger for c in understood)
     results = SearchResults(query=request.text, locale=request.locale, total=0,
                             page=request.page, page_size=request.page_size, hits=[],
-                            sort=request.sort, crisis_boosted=danger, concepts=understood)
+                            sort=request.sort, crisis_boosted=danger, concepts=understood,
+                            place_unknown=place_unknown)
     units, (matched, scores) = _match(searcher, cache, taxonomy, units, allowed, danger,
                                       results, spans)
     order = _order(cache, request, matched, scores, distances)

@@ -63,6 +63,8 @@ class SearchResults:
     closest_categories: list[FacetValue] = field(default_factory=list)
     crisis_lines: list[Hit] = field(default_factory=list)
     relaxed_query: str | None = None
+    # The "near" place as given, when no place of that name or postal code is known.
+    place_unknown: str | None = None
 
     @property
     def pages(self) -> int:

@@ -43,3 +43,21 @@ def test_full_postal_codes_and_forward_sortation_areas_resolve(two_cities, place
     results = search("shelter", near=place)
     assert [h.id for h in results.hits] == [far.id, near.id]
     assert results.hits[0].distance_km is not None and results.hits[0].distance_km < 20
+
+
+def test_the_public_form_sorts_by_distance_by_default_and_keeps_results_for_an_unknown_place(
+        two_cities, client):
+    far, near = two_cities
+    # The form as a browser first submits it: the sort menu on its first, automatic choice.
+    page = client.post("/search", data={"q": "shelter", "near": "Montreal", "sort": ""})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert html.index("Maison du Plateau") < html.index("Harbour Shelter")
+    unknown = client.post("/search", data={"q": "shelter", "near": "Atlantis", "sort": ""})
+    html = unknown.get_data(as_text=True)
+    assert unknown.status_code == 200
+    assert "We could not find the place “Atlantis”" in html
+    assert "Maison du Plateau" in html and "Harbour Shelter" in html
+    api = client.get("/api/v1/search", query_string={"q": "shelter", "near": "Atlantis"})
+    assert api.status_code == 200 and api.get_json()["place_not_found"] == "Atlantis"
+    assert {h["id"] for h in api.get_json()["contents"]} == {far.id, near.id}

@@ -82,8 +82,10 @@ def test_distance_sort_radius_and_place_names(app, index, taxonomy):
     assert ids(by_city)[0] == victoria.id
     by_postal = search("", near="V6B", radius_km=5)
     assert downtown.id in ids(by_postal)
-    with pytest.raises(QueryError):
-        search("", near="Atlantis")
+    # An unknown place: the words' results, with the place named as not found.
+    atlantis = search("testing", near="Atlantis", radius_km=5)
+    assert atlantis.place_unknown == "Atlantis" and atlantis.sort == "relevance"
+    assert set(ids(atlantis)) == set(ids(search("testing")))
     with pytest.raises(QueryError):
         search("", sort="distance")
 
