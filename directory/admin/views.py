@@ -271,6 +271,77 @@ class SynonymAdmin(SecureModelView):
         operations.save_synonym_group(model)
 
 
+class ConceptTermAdmin(SecureModelView):
+    """Words and everyday phrases added to the search concepts, per language.
+
+    A concept (shelter, domestic violence, PEP, ...) ships with the words people use in every
+    language; a word added here activates it at once in every process, no re-indexing needed.
+    New concepts are added to search/concepts/*.toml and reviewed like code.
+    """
+
+    roles = EDITORS
+    column_list = ("concept_id", "locale", "kind", "text", "note", "updated_at")
+    column_labels = {"concept_id": _l("Concept"), "locale": _l("Language"),
+                     "kind": _l("Kind"), "text": _l("Word or phrase"), "note": _l("Note"),
+                     "updated_at": _l("Updated")}
+    column_descriptions = {
+        "text": _l("What people type for this kind of help, e.g. \"safe house\" for shelter. "
+                   "A word matches in any language, with or without accents; a phrase "
+                   "(\"he hits me\") matches its main words in order, small words ignored."),
+        "kind": _l("A word or name for the help, or an everyday phrase describing a situation."),
+        "note": _l("Why it was added (optional; only staff see it)."),
+    }
+    column_searchable_list = ("concept_id", "text", "note")
+    column_filters = ("concept_id", "locale", "kind")
+    column_default_sort = ("concept_id", False)
+    form_columns = ("concept_id", "locale", "kind", "text", "note")
+    form_overrides = {"concept_id": SelectField, "locale": SelectField, "kind": SelectField}
+    form_args = {"locale": {"choices": LOCALE_CHOICES},
+                 "concept_id": {"choices": [], "validate_choice": False},
+                 "kind": {"choices": [SelectChoice("word", _l("Word or name")),
+                                      SelectChoice("phrase", _l("Everyday phrase"))]}}
+    form_widget_args = {"note": {"rows": 2}}
+    column_formatters = {
+        "concept_id": lambda v, c, model, n: _concept_label(model.concept_id),
+        "locale": lambda v, c, model, n: labels.language_name(model.locale),
+        "kind": lambda v, c, model, n: (_("Everyday phrase") if model.kind == "phrase"
+                                        else _("Word or name")),
+    }
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(m.SearchConceptTerm, name=_l("Search concepts"), category=None,
+                         endpoint="search_concept", **kwargs)
+
+    def _with_choices(self, form: Any) -> Any:
+        from ..operations.concepts import concept_choices
+
+        form.concept_id.choices = [SelectChoice(cid, label)
+                                   for cid, label in concept_choices(_staff_locale())]
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._with_choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._with_choices(super().edit_form(obj))
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        operations.save_concept_term(model)
+
+
+def _staff_locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def _concept_label(concept_id: str) -> str:
+    from ..search.concepts import shipped_concepts
+
+    concept = shipped_concepts().get(concept_id)
+    return f"{concept.label(_staff_locale())} ({concept_id})" if concept else concept_id
+
+
 class PartnerAdmin(SecureModelView):
     """Widget partners (admins only): a generated key, checked origins, presets picked from
     what the directory has, and on the partner's page the code to paste and a live preview."""
@@ -417,5 +488,5 @@ def model_views() -> list[Any]:
         views.append(TranslationAdmin(model, parent,
                                       name=labels.ENTITY[parent.__tablename__],
                                       endpoint=model.__tablename__))
-    views += [SynonymAdmin(), UserAdmin(), PartnerAdmin(), AuditLogAdmin()]
+    views += [SynonymAdmin(), ConceptTermAdmin(), UserAdmin(), PartnerAdmin(), AuditLogAdmin()]
     return views

@@ -2,7 +2,7 @@
 
 from .accounts import ROLES, AuditLog, Partner, Role, User
 from .base import is_record_id, new_id, utcnow
-from .changes import SearchChange, SearchMiss, SearchSynonym
+from .changes import SearchChange, SearchConceptTerm, SearchMiss, SearchSynonym
 from .content import Page, PageTranslation, page_taxonomy_term
 from .hsds import (
     LOCATION_TYPES, PUBLIC_STATUSES, PUBLICATION_STATES, SERVICE_STATUSES, Accessibility,

@@ -1,5 +1,6 @@
 """The search change log (one row per service whose index document may need updating), the
-synonym groups curators add, and the daily counts of searches that found nothing."""
+synonym groups and concept words curators add, and the daily counts of searches that found
+nothing."""
 
 from __future__ import annotations
 
@@ -58,6 +59,35 @@ class SearchSynonym(db.Model):
             if part and part.casefold() not in (p.casefold() for p in members):
                 members.append(part)
         return members
+
+
+class SearchConceptTerm(db.Model):
+    """A word or an everyday phrase curated in the back office for one concept and language, on
+    top of the concepts shipped in ``search/concepts/*.toml`` (which new concepts need).
+
+    Concepts act at query time only, so nothing is re-indexed: saving one writes a ``concepts``
+    change-log row, and every process reloads the curated terms when the log moves.
+    """
+
+    __tablename__ = "search_concept_term"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('word', 'phrase')", name="kind"),
+        sa.UniqueConstraint("concept_id", "locale", "kind", "text"),
+    )
+    KINDS = ("word", "phrase")
+    MAX_LENGTH = 100
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    concept_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    locale: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="word")
+    text: Mapped[str] = mapped_column(sa.String(MAX_LENGTH), nullable=False)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
+                                                 nullable=False)
+
+    def __str__(self) -> str:
+        return f"{self.concept_id} ({self.locale}): {self.text}"[:80]
 
 
 class SearchMiss(db.Model):

@@ -16,6 +16,7 @@ from .services import (
     publishing_problems, submit_service_for_review, translate_service,
     unpublish_service, update_service, verify_service,
 )
+from .concepts import save_concept_term
 from .synonyms import save_synonym_group
 from .translations import (
     confirm_translation, refresh_translation_digests, save_translation, translate_record,
@@ -25,7 +26,7 @@ __all__ = [
     "acting_as", "actor_name", "current_actor", "set_actor",
     "FieldError", "NotFound", "ValidationError", "RecordWriter", "save_record", "save_page",
     "save_edited_record", "validate_record", "delete_record", "save_edited_page", "clean_page_markdown",
-    "save_translation", "refresh_translation_digests", "translate_record", "confirm_translation", "save_synonym_group", "save_partner",
+    "save_translation", "refresh_translation_digests", "translate_record", "confirm_translation", "save_synonym_group", "save_concept_term", "save_partner",
     "is_origin", "partner_origins", "save_account", "check_account_deletion", "end_sessions",
     "archive_service", "create_service", "delete_service", "get_service", "publish_service",
     "publishing_problems", "submit_service_for_review", "translate_service",

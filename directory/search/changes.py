@@ -229,6 +229,10 @@ def _after_flush(session: Session, flush_context: Any) -> None:
                    if isinstance(o, m.SearchSynonym)]
     now = m.utcnow()
     rows = [{"entity": "synonyms", "entity_id": sid, "created_at": now} for sid in synonym_ids]
+    # Curated concept words act at query time only: one row, so every process reloads them.
+    rows += [{"entity": "concepts", "entity_id": o.id, "created_at": now}
+             for o in [*session.new, *session.dirty, *session.deleted]
+             if isinstance(o, m.SearchConceptTerm)]
     # Every process reloads the synonym groups when the log moves (a no-op row to apply).
     rows += [{"entity": "service", "entity_id": sid, "created_at": now}
              for sid in sorted(i for i in service_ids if i)]

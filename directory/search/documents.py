@@ -19,6 +19,7 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES
 from .analyzers import set_curated_synonyms
+from .concepts import set_curated_terms
 from .changes import DOCUMENT_PARTS, load_options
 from .row import Phone, Schedule, SearchRow
 from .schema import name_field, text_field
@@ -101,6 +102,14 @@ def load_curated_synonyms(session: Session) -> bool:
         if len(members) >= 2:
             groups.setdefault(locale, []).append(members)
     return set_curated_synonyms(groups)
+
+
+def load_curated_concepts(session: Session) -> bool:
+    """Give the concepts the back office's words and phrases; True if they changed."""
+    rows = session.execute(sa.select(
+        m.SearchConceptTerm.concept_id, m.SearchConceptTerm.locale, m.SearchConceptTerm.kind,
+        m.SearchConceptTerm.text))
+    return set_curated_terms(tuple(row) for row in rows)
 
 
 def load_services(ids: Iterable[str] | None = None, *,

@@ -26,7 +26,7 @@ from ..i18n import SUPPORTED_LOCALES
 from .analyzers import analyzer_for, synonyms_version
 from .concepts import Span, concept_set
 from .scoring import SearcherCache, bitmap_to_mask, cache_for, ids_to_bitmap
-from .documents import Taxonomy, load_curated_synonyms
+from .documents import Taxonomy, load_curated_concepts, load_curated_synonyms
 from .fallback import database_search
 from .index import IndexUnavailable, index_for
 from .request import FILTER_KEYS, FLAG_VALUES, SORTS, QueryError, SearchRequest, clean_query
@@ -53,12 +53,15 @@ def search(q: str | None = "", *, request: SearchRequest | None = None,
         log.warning("search index unavailable; answering from the database")
         return database_search(request)
     cache = cache_for(searcher)
-    key = request.cache_key()
+    # The taxonomy, synonyms and curated concept words are reloaded when the change log moves;
+    # an answer is cached with the log position it was made at.
+    taxonomy = _taxonomy()
+    key = (request.cache_key(), _taxonomy_cache.get("key"))
     cached = cache.results.get(key)
     if cached is not None:
         return cached
     try:
-        results = _index_search(searcher, request)
+        results = _index_search(searcher, request, taxonomy)
     except QueryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged index must not take search down
@@ -70,9 +73,8 @@ def search(q: str | None = "", *, request: SearchRequest | None = None,
     return results
 
 
-def _index_search(searcher: Any, request: SearchRequest) -> SearchResults:
+def _index_search(searcher: Any, request: SearchRequest, taxonomy: Taxonomy) -> SearchResults:
     cache = cache_for(searcher)
-    taxonomy = _taxonomy()
     units = split_units(request.text, request.locale)
     place_unknown = None
     if request.near and request.origin is None and cache.place(request.near) is None:
@@ -259,7 +261,7 @@ def _concept_expander(cache: SearcherCache, taxonomy: Taxonomy, locale: str):
             return False
 
     def expand(concept_id: str) -> wq.Query | None:
-        key = (id(concepts), concept_id, locale)
+        key = (concepts.generation, concept_id, locale)
         if key not in kept:
             term_ids = [t for t in (taxonomy.resolve(code) for code in
                                     concepts.concepts[concept_id].categories) if t]
@@ -391,6 +393,7 @@ def _taxonomy() -> Taxonomy:
     key = f"{current_app.config['SQLALCHEMY_DATABASE_URI']}:{seq}"
     if _taxonomy_cache.get("key") != key:
         synonyms_changed = load_curated_synonyms(db.session)
+        load_curated_concepts(db.session)
         fresh = Taxonomy.load()
         previous = _taxonomy_cache.get("value")
         _taxonomy_cache["key"] = key

@@ -21,6 +21,7 @@ At query time (nothing here changes the index):
 
 from __future__ import annotations
 
+import itertools
 import threading
 import tomllib
 from collections.abc import Iterable
@@ -143,6 +144,7 @@ class ConceptSet:
                     if keys:
                         self.phrases.setdefault(locale, []).append((stems, keys, concept.id))
         self._pieces: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
+        self.generation = 0
         self._lock = threading.Lock()
 
     # -- matching ---------------------------------------------------------------------------
@@ -262,18 +264,64 @@ def _in_order(sequence: list[tuple[str, int]], keys: tuple[str, ...],
 
 
 _loaded: dict[str, ConceptSet] = {}
-_load_lock = threading.Lock()
+_load_lock = threading.RLock()
+_generations = itertools.count(1)  # each compiled set's number (caches key on it)
+# Curated in the back office (models.SearchConceptTerm): (concept id, locale, kind, text).
+_curated: tuple[tuple[str, str, str, str], ...] = ()
+
+
+def with_curated(concepts: dict[str, Concept],
+                 curated: Iterable[tuple[str, str, str, str]]) -> dict[str, Concept]:
+    """The shipped concepts with the curated words and phrases added (copies; unknown concepts
+    and locales are skipped, as the back office refuses them)."""
+    out = {cid: Concept(c.id, list(c.categories), {k: list(v) for k, v in c.words.items()},
+                        {k: list(v) for k, v in c.phrases.items()}, c.danger)
+           for cid, c in concepts.items()}
+    for concept_id, locale, kind, text in curated:
+        concept = out.get(concept_id)
+        if concept is None or locale not in SUPPORTED_LOCALES or not text.strip():
+            continue
+        target = concept.words if kind == "word" else concept.phrases
+        values = target.setdefault(locale, [])
+        if text.strip() not in values:
+            values.append(text.strip())
+    return out
+
+
+def shipped_concepts() -> dict[str, Concept]:
+    """The concepts of the shipped files (read once per process; do not change them)."""
+    files = _loaded.get("files")
+    if files is None:
+        with _load_lock:
+            files = _loaded.get("files")
+            if files is None:
+                files = _loaded["files"] = load_files()  # type: ignore[assignment]
+    return files  # type: ignore[return-value]
 
 
 def concept_set() -> ConceptSet:
-    """The shipped concepts, compiled once per process."""
-    found = _loaded.get("files")
+    """The shipped concepts and the curated terms, compiled once per process and change."""
+    found = _loaded.get("set")
     if found is None:
         with _load_lock:
-            found = _loaded.get("files")
+            found = _loaded.get("set")
             if found is None:
-                found = _loaded["files"] = ConceptSet(load_files())
+                found = ConceptSet(with_curated(shipped_concepts(), _curated))
+                found.generation = next(_generations)
+                _loaded["set"] = found
     return found
+
+
+def set_curated_terms(rows: Iterable[tuple[str, str, str, str]]) -> bool:
+    """Give the concepts the back office's words and phrases; True if they changed."""
+    global _curated
+    fresh = tuple(sorted(rows))
+    with _load_lock:
+        if fresh == _curated:
+            return False
+        _curated = fresh
+        _loaded.pop("set", None)
+    return True
 
 
 def reload_concepts() -> None:
