@@ -29,6 +29,7 @@ from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 
 from .documents import fold
+from .places import city_centre, looks_postal
 from .row import HoursTable, SearchRow, distances_km
 
 B = 0.75
@@ -449,7 +450,8 @@ class SearcherCache:
         return found
 
     def place(self, name: str) -> tuple[float, float] | None:
-        """Centroid of the public coordinates of listings in a city or postal area."""
+        """Where ``name`` is: a city's centre (bundled table, search/places), else the centroid
+        of the public coordinates of listings in that city or postal area."""
         if self.centroids is None:
             sums: dict[str, list[float]] = {}
             for data, offset in self.parts:
@@ -470,8 +472,13 @@ class SearcherCache:
             self.centroids = {k: (v[0] / v[2], v[1] / v[2]) for k, v in sums.items()}
         key = fold(name)
         compact = key.replace(" ", "")
-        return (self.centroids.get(key) or self.centroids.get(compact[:3])
-                if compact else None)
+        if not compact:
+            return None
+        if looks_postal(key):
+            # A postal code or its forward sortation area, as the listings give them.
+            return self.centroids.get(key) or self.centroids.get(compact[:3])
+        # A city: its centre from the bundled table (any spelling), else where its listings are.
+        return city_centre(name) or self.centroids.get(key)
 
     def sort_name(self, docnum: int, locale: str) -> str:
         data, local = self._locate(docnum)

@@ -27,7 +27,7 @@ EXPECTED = {
     "required_document": EDITORS, "funding": EDITORS, "organization_identifier": EDITORS,
     "url": EDITORS, "attribute": EDITORS, "metadata": EDITORS, "taxonomy": EDITORS,
     "admin_stale": EDITORS, "admin_history": EDITORS, "admin_import": EDITORS,
-    "admin_export": EDITORS, "admin_search_misses": EDITORS, "search_synonym": EDITORS,
+    "admin_export": EDITORS, "admin_search_misses": EDITORS, "search_synonym": EDITORS, "search_concept": EDITORS,
     "admin_translations": STAFF, "admin_translate": STAFF, "admin_review": EDITORS,
     "user": ADMIN, "partner": ADMIN, "auditlog": ADMIN, "admin_index": ADMIN,
 }

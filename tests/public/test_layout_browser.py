@@ -161,7 +161,8 @@ def test_new_page_types_are_axe_clean_and_photographed(demo, live_server, browse
             if locale == "en":
                 shots(tab, f"home-{kind}")
             _search_everything(tab, live_server.url, locale)
-            if not tab.evaluate("document.getElementById('filters').open"):
+            # Wide screens always show the filters (the summary takes no clicks there).
+            if kind == "phone" and not tab.evaluate("document.getElementById('filters').open"):
                 tab.locator("details.filters > summary").click()
             tab.locator("input[name=category][value=crisis-line]").check()
             tab.locator(".facets .apply button").click()

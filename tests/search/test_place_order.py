@@ -61,3 +61,26 @@ def test_the_public_form_sorts_by_distance_by_default_and_keeps_results_for_an_u
     api = client.get("/api/v1/search", query_string={"q": "shelter", "near": "Atlantis"})
     assert api.status_code == 200 and api.get_json()["place_not_found"] == "Atlantis"
     assert {h["id"] for h in api.get_json()["contents"]} == {far.id, near.id}
+
+
+@pytest.mark.parametrize("place, locale", [
+    ("蒙特利尔", "zh_Hans"), ("몬트리올", "ko"), ("مونتريال", "ar"), ("Montréal (Québec)", "fr"),
+    ("montreal, qc", "en"), ("Laval", "fr"), ("Longueuil", "en")])
+def test_cities_resolve_in_every_spelling_even_without_a_listing_there(two_cities, place,
+                                                                       locale):
+    far, near = two_cities
+    results = search("shelter", near=place, locale=locale)
+    assert results.place_unknown is None
+    assert [h.id for h in results.hits] == [near.id, far.id]
+    assert results.hits[0].distance_km < 25
+
+
+def test_the_bundled_city_table_is_well_formed():
+    from directory.search.places import TABLE, _table
+
+    rows = [line for line in TABLE.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")][1:]
+    assert len(rows) >= 80
+    for point in _table().values():
+        # Canada's extent: every centre lies inside it.
+        assert 41.6 <= point[0] <= 83.2 and -141.1 <= point[1] <= -52.6
