@@ -229,8 +229,12 @@ class ChecksView(SecureView):
             db.session.rollback()
             flash(_("Choose someone on the team."), "error")
             return redirect(url_for(".index", who="team"))
-        flash(_("%(name)s is now in %(who)s's checks.", name=service.name,
-                who=email or _("the team's")), "success")
+        if email:
+            flash(_("%(name)s is now in the checks of %(who)s.", name=service.name, who=email),
+                  "success")
+        else:
+            flash(_("%(name)s is back in the team's shared checks.", name=service.name),
+                  "success")
         return redirect(url_for(".index", who=request.form.get("who", "team")))
 
     @expose("/lead/clear", methods=("POST",))
