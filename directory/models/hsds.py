@@ -142,6 +142,10 @@ class Service(Translatable, Timestamped, db.Model):
                                                           passive_deletes=True)
     required_documents: Mapped[list[RequiredDocument]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True)
+    # Dated closures and changed hours (models/freshness.py), earliest first.
+    hours_exceptions: Mapped[list["HoursException"]] = relationship(  # noqa: F821
+        back_populates="service", passive_deletes=True,
+        order_by="(HoursException.starts_on, HoursException.id)")
 
     @hybrid_property
     def is_public(self) -> bool:
