@@ -357,7 +357,7 @@ class HoursTable:
             is_open[self.docs[hit]] = True
         is_open |= open_x
         is_open &= ~shut & ~closure
-        return is_open, stated
+        return is_open, stated | open_x
 
 
 def is_open_at(schedules: Sequence[Schedule], when: datetime, *,
