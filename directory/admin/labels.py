@@ -15,6 +15,8 @@ PUBLICATION = {"draft": _l("Draft"), "in_review": _l("In review"),
                "published": _l("Published"), "archived": _l("Archived")}
 STATUS = {"active": _l("Active"), "inactive": _l("Inactive"), "defunct": _l("Closed for good"),
           "temporarily closed": _l("Temporarily closed")}
+# Capacity of a shelter or walk-in service (models.CAPACITY_STATES).
+CAPACITY = {"accepting": _l("Accepting people"), "waitlist": _l("Waitlist"), "full": _l("Full")}
 PHONE_TYPE = {"voice": _l("Voice"), "text": _l("Text (SMS)"), "fax": _l("Fax"),
               "cell": _l("Mobile"), "video": _l("Video"), "pager": _l("Pager"),
               "textphone": _l("Textphone (TTY)")}

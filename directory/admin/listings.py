@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import models as m
 from .. import operations
 from ..extensions import db
-from ..operations import revisions
+from ..operations import hours_exceptions, revisions
 from . import labels
 from .categories import CategoriesField, current_terms
 from .filters import listing_filters
@@ -83,6 +83,75 @@ FIELD_HELP = {
     "text_language": _l("The language the text below is written in."),
     "status": _l("Temporarily closed and inactive listings are never shown as open."),
 }
+
+
+EMPTY_EXCEPTION_ROWS = 3  # blank rows offered for new closures (no JavaScript needed)
+DATED_MESSAGES = {
+    "Give the first date (YYYY-MM-DD).": _l("Give the first date (YYYY-MM-DD)."),
+    "Give the last date (YYYY-MM-DD).": _l("Give the last date (YYYY-MM-DD)."),
+    "The last date is before the first.": _l("The last date is before the first."),
+    "That is more than two years ahead.": _l("That is more than two years ahead."),
+    "Give the opening time as HH:MM.": _l("Give the opening time as HH:MM."),
+    "Give the closing time as HH:MM.": _l("Give the closing time as HH:MM."),
+    "Tick “closed” or give both opening and closing times.":
+        _l("Tick “closed” or give both opening and closing times."),
+    "The closing time is the same as the opening time.":
+        _l("The closing time is the same as the opening time."),
+    "Give the date as YYYY-MM-DD.": _l("Give the date as YYYY-MM-DD."),
+    "That date has passed.": _l("That date has passed."),
+    "Choose accepting, waitlist or full.": _l("Choose accepting, waitlist or full."),
+}
+
+
+def dated_message(error: Any) -> str:
+    """A validation message of ``operations.hours_exceptions`` in the staff member's language,
+    with the row it is about."""
+    text = str(DATED_MESSAGES.get(error.message, error.message))
+    if error.path.startswith("hours_exceptions["):
+        number = int(error.path.split("[")[1].split("]")[0]) + 1
+        return _("row %(n)d: %(problem)s", n=number, problem=text)
+    return text
+
+
+def exception_rows_from(form: Any) -> list[dict[str, Any]]:
+    """The rows of the closures table as posted (rows ticked "remove" are left out)."""
+    rows = []
+    count = (form.get("x-count") or "0").strip()
+    for index in range(min(int(count), 100) if count.isdigit() else 0):
+        prefix = f"x-{index}-"
+        if form.get(prefix + "remove"):
+            continue
+        rows.append({"starts_on": form.get(prefix + "starts_on", ""),
+                     "ends_on": form.get(prefix + "ends_on", ""),
+                     "closed": form.get(prefix + "kind", "closed") == "closed",
+                     "opens_at": form.get(prefix + "opens_at", ""),
+                     "closes_at": form.get(prefix + "closes_at", ""),
+                     "reason": form.get(prefix + "reason", "")})
+    return rows
+
+
+def dated_context(model: Any) -> dict[str, Any]:
+    """What the "Closures, notice and capacity" section shows."""
+    from flask import current_app
+
+    rows = [{"starts_on": x.starts_on.isoformat(), "ends_on": x.ends_on.isoformat(),
+             "closed": x.closed, "reason": x.reason or "",
+             "opens_at": x.opens_at.strftime("%H:%M") if x.opens_at else "",
+             "closes_at": x.closes_at.strftime("%H:%M") if x.closes_at else ""}
+            for x in model.hours_exceptions]
+    rows += [{"starts_on": "", "ends_on": "", "closed": True, "reason": "", "opens_at": "",
+              "closes_at": ""} for _i in range(EMPTY_EXCEPTION_ROWS)]
+    max_age = float(current_app.config.get("CAPACITY_MAX_AGE_HOURS", 48))
+    shown = None
+    if model.capacity and model.capacity_updated_at:
+        from ..search.row import capacity_at
+
+        shown = capacity_at(model.capacity, model.capacity_updated_at, m.utcnow(), max_age)
+    return {"rows": rows, "capacity": model.capacity, "capacity_shown": shown,
+            "capacity_updated_at": model.capacity_updated_at,
+            "capacity_updated_by": model.capacity_updated_by, "max_age": int(max_age),
+            "alert_until": model.alert_until.date().isoformat() if model.alert_until else "",
+            "capacity_states": [(s, labels.CAPACITY.get(s, s)) for s in m.CAPACITY_STATES]}
 
 
 class ServiceAdmin(RecordAdmin):
@@ -291,6 +360,7 @@ class ServiceAdmin(RecordAdmin):
                 can_publish=revisions.is_publisher(current_user),
                 translations=sorted(model.translations, key=lambda t: t.locale),
                 stale_locales=set(model.stale_translations()),
+                dated=dated_context(model),
             )
         return super().render(template, **kwargs)
 
@@ -331,6 +401,38 @@ class ServiceAdmin(RecordAdmin):
     @action("verify", _l("Mark verified"))
     def action_verify(self, ids: list[str]) -> None:
         self._each(ids, lambda i: self._workflow("verify", i))
+
+    @expose("/dated/", methods=("POST",))
+    def dated_view(self) -> Any:
+        """Closures and changed hours, the public notice's end, capacity: saved at once (they
+        are dated facts, not reviewed content), audited, and re-indexed."""
+        service_id = request.form.get("id", "")
+        service = db.session.get(m.Service, service_id) if m.is_record_id(service_id) else None
+        if service is None:
+            flash(_("Unknown listing."), "error")
+            return redirect(url_for(".index_view"))
+        part = request.form.get("part", "")
+        try:
+            if part == "exceptions":
+                hours_exceptions.save_hours_exceptions(service, exception_rows_from(request.form))
+                message = _("Closures and changed hours saved.")
+            elif part == "alert":
+                hours_exceptions.set_alert(service, request.form.get("alert", ""),
+                                           request.form.get("alert_until", ""))
+                message = _("Public notice saved.")
+            elif part == "capacity":
+                hours_exceptions.set_capacity(service, request.form.get("capacity", ""))
+                message = _("Capacity saved.")
+            else:
+                raise operations.ValidationError([operations.FieldError("part",
+                                                                        _("Unknown action."))])
+            db.session.commit()
+            flash(message, "success")
+        except operations.ValidationError as exc:
+            db.session.rollback()
+            for error in exc.errors:
+                flash(_("Not saved: %(problem)s", problem=dated_message(error)), "error")
+        return redirect(url_for(".edit_view", id=service_id) + "#section-dated")
 
     @expose("/workflow/", methods=("POST",))
     def workflow_view(self) -> Any:

@@ -69,6 +69,19 @@ def hsds_schemas(schema_dir: str) -> dict[str, dict[str, Any]]:
         properties = schema.setdefault("properties", {})
         for key, value in extension_properties(entity, schema_dir).items():
             properties.setdefault(key, _components_refs(value))
+    service = schemas.get("service")
+    if service is not None:
+        # Today's facts the API adds to every public service (api/serialize.add_dated_facts).
+        service.setdefault("properties", {}).update({
+            "open_now": {"type": ["boolean", "null"],
+                         "description": "Open at the time of the request (null: no hours "
+                                        "given). Never true unless the status is active, nor "
+                                        "on a closure day."},
+            "hours_exceptions": {"type": "array", "items": {"$ref": REF + "HoursException"},
+                                 "description": "Closures and changed hours, current or "
+                                                "starting within 60 days."},
+            "verification": {"$ref": REF + "Verification"},
+        })
     return schemas
 
 
@@ -203,6 +216,20 @@ def _search_schemas() -> dict[str, Any]:
             "categories": {"type": "array", "items": {"type": "string"}},
             "languages": {"type": "array", "items": {"type": "string"}},
             "last_verified_at": {"type": ["string", "null"]},
+            "status": {"type": ["string", "null"],
+                       "description": "active or temporarily closed. A listing that is not "
+                                      "active is never open_now or open_24_7."},
+            "hours_exceptions": {"type": "array", "items": {"$ref": REF + "HoursException"},
+                                 "description": "Closures and changed hours, current or "
+                                                "starting within 60 days."},
+            "alert": {"type": ["string", "null"],
+                      "description": "The listing's public notice while it is current."},
+            "alert_locale": {"type": ["string", "null"]},
+            "capacity": {"type": ["object", "null"],
+                         "description": "Shown only while recent (CAPACITY_MAX_AGE_HOURS).",
+                         "properties": {"state": {"enum": ["accepting", "waitlist", "full"]},
+                                        "updated_at": {"type": "string"}}},
+            "verification": {"$ref": REF + "Verification"},
             "url": {"type": "string", "format": "uri",
                     "description": "The full listing on the directory's site."},
             "api_url": {"type": "string", "format": "uri"},
@@ -241,7 +268,26 @@ def _search_schemas() -> dict[str, Any]:
                                                 "items": {"$ref": REF + "Facet"}}},
         },
     }
+    exception = {
+        "type": "object", "required": ["starts_on", "ends_on", "closed"],
+        "description": "A dated closure (closed all day) or changed hours, inclusive dates in "
+                       "the listing's time zone; the reason is shown to the public.",
+        "properties": {"starts_on": {"type": "string", "format": "date"},
+                       "ends_on": {"type": "string", "format": "date"},
+                       "closed": {"type": "boolean"},
+                       "opens_at": {"type": ["string", "null"]},
+                       "closes_at": {"type": ["string", "null"]},
+                       "reason": {"type": ["string", "null"]}}}
+    verification = {
+        "type": "object", "description": "How fresh the listing is.",
+        "properties": {"last_verified_at": {"type": ["string", "null"]},
+                       "method": {"type": ["string", "null"],
+                                  "enum": ["phone", "email", "website", "provider",
+                                           "in_person", None]},
+                       "overdue": {"type": "boolean",
+                                   "description": "Due for checking and not yet checked."}}}
     return {"SearchHit": hit, "SearchResults": results, "Facet": facet,
+            "HoursException": exception, "Verification": verification,
             "SearchRequest": {"type": "object", "properties": {
                 p["name"]: copy.deepcopy(p["schema"]) for p in SEARCH_PARAMS}}}
 

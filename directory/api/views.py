@@ -22,7 +22,7 @@ from ..search.query import SearchResults, search
 from ..search.request import FILTER_KEYS, SORTS, QueryError, SearchRequest
 from ..search.row import haversine_km
 from .params import ApiError, Params
-from .serialize import ApiSerializer
+from .serialize import ApiSerializer, change_json
 
 HSDS_VERSION = "3.0"
 DEFAULT_PER_PAGE = 50
@@ -501,6 +501,13 @@ def search_payload(results: SearchResults) -> dict[str, Any]:
             "open_now": hit.open_now, "distance_km": hit.distance_km, "phone": hit.phone,
             "categories": hit.terms, "languages": hit.languages,
             "last_verified_at": hit.last_verified_at,
+            "status": hit.status,
+            "hours_exceptions": [change_json(c) for c in hit.exceptions],
+            "alert": hit.alert, "alert_locale": hit.alert_locale,
+            "capacity": ({"state": hit.capacity, "updated_at": hit.capacity_updated_at}
+                         if hit.capacity else None),
+            "verification": {"last_verified_at": hit.last_verified_at,
+                             "method": hit.last_verified_method, "overdue": hit.overdue},
             "url": url_for("public.service", service_id=hit.id, locale=results.locale,
                            _external=True),
             "api_url": url_for("api.service_detail", service_id=hit.id, _external=True),

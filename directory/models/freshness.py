@@ -161,7 +161,7 @@ class HoursException(db.Model):
     created_by: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    service = relationship("Service")
+    service = relationship("Service", back_populates="hours_exceptions")
 
     def __repr__(self) -> str:
         return f"<HoursException {self.id} {self.starts_on}..{self.ends_on}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, Translatable, UTCDateTime, fk, id_column, make_translation_model
+
+if TYPE_CHECKING:
+    from .freshness import HoursException
 
 Text = sa.Text
 Str = sa.String(255)
@@ -146,6 +149,10 @@ class Service(Translatable, Timestamped, db.Model):
                                                           passive_deletes=True)
     required_documents: Mapped[list[RequiredDocument]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True)
+    # Dated closures and changed hours (models/freshness.py), earliest first.
+    hours_exceptions: Mapped[list[HoursException]] = relationship(
+        back_populates="service", passive_deletes=True,
+        order_by="(HoursException.starts_on, HoursException.id)")
 
     @hybrid_property
     def is_public(self) -> bool:

@@ -108,6 +108,39 @@ def init_app(app: Flask) -> None:
         except ValueError:
             return ""
 
+    @app.template_filter("date_span")
+    def _date_span(change) -> str:
+        """The dates of a closure or changed hours, e.g. "Dec 24 – 26" in the visitor's
+        language."""
+        from babel.dates import format_interval
+        from flask_babel import get_locale
+
+        locale = get_locale() or "en"
+        return format_interval(change.starts, change.ends, "MMMd", locale=locale)
+
+    @app.template_filter("minutes_time")
+    def _minutes_time(minutes: int) -> str:
+        """Minutes since midnight as a time of day in the visitor's language."""
+        from datetime import time
+
+        from flask_babel import format_time
+
+        minutes = int(minutes) % (24 * 60)
+        return format_time(time(minutes // 60, minutes % 60), "short")
+
+    @app.template_filter("time_ago")
+    def _time_ago(value) -> str:
+        """An ISO timestamp or datetime as "3 hours ago" in the visitor's language."""
+        from flask_babel import format_timedelta
+
+        from ..models import utcnow
+        from ..search.row import _parse_utc
+
+        when = _parse_utc(value)
+        if when is None:
+            return ""
+        return format_timedelta(when - utcnow(), add_direction=True, threshold=1.2)
+
     @app.context_processor
     def _i18n_context():
         code = i18n.select_locale()

@@ -22,10 +22,13 @@ from .. import models as m
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES, select_locale
 from ..operations.misses import count_after_response
-from ..search.documents import DAY_CODES, schedule_rows, service_schedules
+from ..operations import freshness
+from ..search.documents import (DAY_CODES, exception_rows, listing_timezone, schedule_rows,
+                                service_schedules)
 from ..search.query import search
 from ..search.request import QueryError, SearchRequest, form_values
-from ..search.row import is_open_at
+from ..search.row import (alert_is_current, capacity_at, is_open_at, shows_24_7,
+                          upcoming_exceptions)
 from . import filters
 
 PAGE_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br",
@@ -46,7 +49,7 @@ def no_store(response):
     return response
 
 
-_crisis_cache: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+_crisis_cache: dict[tuple[str, str, int, str], list[dict[str, Any]]] = {}
 
 
 def crisis_lines() -> list[dict[str, Any]]:
@@ -57,7 +60,9 @@ def crisis_lines() -> list[dict[str, Any]]:
     """
     locale = current_locale()
     seq = db.session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], locale, seq)
+    # the hour too: "24 hours" depends on the day's closures and changed hours
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], locale, seq,
+           datetime.now(tz=ZoneInfo("UTC")).strftime("%Y%m%d%H"))
     cached = _crisis_cache.get(key)
     if cached is None:
         cached = _load_crisis_lines(locale)
@@ -77,9 +82,11 @@ def _load_crisis_lines(locale: str) -> list[dict[str, Any]]:
         phone = db.session.scalar(sa.select(m.Phone).where(m.Phone.service_id == service.id)
                                   .order_by(m.Phone.type.desc(), m.Phone.id).limit(1))
         name, name_locale = service.translated("name", locale)
+        facts = dated_facts(service, locale) if service.open_24_7 else {"open_24_7": False}
         out.append({"id": service.id, "name": name, "name_locale": name_locale,
                     "phone": phone.number if phone else None,
-                    "text_ok": bool(phone and phone.text_ok), "open_24_7": service.open_24_7})
+                    "text_ok": bool(phone and phone.text_ok), "open_24_7": facts["open_24_7"],
+                    "closed": service.status != "active"})
     return out
 
 
@@ -143,9 +150,32 @@ def _hours(service: m.Service, locale: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _open_now(service: m.Service) -> bool | None:
-    schedules = schedule_rows(service_schedules(service), current_app.config["DEFAULT_TIMEZONE"])
-    return is_open_at(schedules, datetime.now(tz=ZoneInfo("UTC")), open_24_7=service.open_24_7)
+def dated_facts(service: m.Service, locale: str, now: datetime | None = None
+                ) -> dict[str, Any]:
+    """What the listing says about today, by the one rule (``search.row``): open now, "open
+    24/7", closures and changed hours of the coming weeks, the current public alert, capacity
+    while fresh, and whether it is overdue for checking."""
+    now = now or datetime.now(tz=ZoneInfo("UTC"))
+    default_tz = current_app.config["DEFAULT_TIMEZONE"]
+    schedules = schedule_rows(service_schedules(service), default_tz)
+    zone = listing_timezone(schedules, default_tz)
+    exceptions = exception_rows(service.hours_exceptions, since=now)
+    alert, alert_locale = service.translated("alert", locale)
+    if not (alert or "").strip() or not alert_is_current(service.alert_until, now):
+        alert = alert_locale = None
+    capacity = capacity_at(service.capacity, service.capacity_updated_at, now,
+                           float(current_app.config.get("CAPACITY_MAX_AGE_HOURS", 48)))
+    return {
+        "open_now": is_open_at(schedules, now, open_24_7=service.open_24_7,
+                               status=service.status, exceptions=exceptions, timezone=zone),
+        "open_24_7": shows_24_7(service.open_24_7, now, status=service.status,
+                                exceptions=exceptions, timezone=zone),
+        "exceptions": upcoming_exceptions(exceptions, now, zone),
+        "alert": alert, "alert_locale": alert_locale,
+        "capacity": capacity,
+        "capacity_updated_at": service.capacity_updated_at if capacity else None,
+        "overdue": freshness.is_overdue(service, now=now),
+    }
 
 
 def _joined_translated(relationship):
@@ -163,6 +193,7 @@ _LISTING_OPTIONS = (
     joinedload(m.Service.languages),
     _joined_translated(m.Service.cost_options),
     _joined_translated(m.Service.required_documents),
+    selectinload(m.Service.hours_exceptions),
     selectinload(m.Service.service_at_locations).options(
         joinedload(m.ServiceAtLocation.translations),
         joinedload(m.ServiceAtLocation.location).options(
@@ -209,9 +240,10 @@ def _listing_facts(service_id: str) -> dict[str, Any] | None:
         .where(m.Attribute.link_entity == "service", m.Attribute.link_id == record.id)
         .order_by(m.TaxonomyTerm.id)).unique())
     related_pages = _related_pages([term.id for term in terms]) if terms else []
+    dated = dated_facts(record, locale)
     return {"service": record, "phones": phones, "terms": terms, "locale": locale,
             "safe_ways": safe_ways(phones, terms),
-            "hours": _hours(record, locale), "open_now": _open_now(record),
+            "hours": _hours(record, locale), "open_now": dated["open_now"], "dated": dated,
             "related_pages": related_pages, "crisis": crisis_lines()}
 
 

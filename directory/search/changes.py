@@ -37,6 +37,7 @@ DOCUMENT_PARTS: dict[Any, dict] = {
     m.Service.languages: {},
     m.Service.service_areas: {m.ServiceArea.translations: {}},
     m.Service.cost_options: {},
+    m.Service.hours_exceptions: {},
     m.Service.service_at_locations: {m.ServiceAtLocation.location: {
         m.Location.addresses: {}, m.Location.accessibility: {}, m.Location.translations: {},
         m.Location.schedules: {}}},

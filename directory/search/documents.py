@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from ..i18n import SUPPORTED_LOCALES
 from .analyzers import set_curated_synonyms
 from .concepts import set_curated_terms
 from .changes import DOCUMENT_PARTS, load_options
-from .row import Phone, Schedule, SearchRow
+from .row import HoursChange, Phone, Schedule, SearchRow
 from .schema import name_field, text_field
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -45,6 +46,7 @@ class TermInfo:
     code: str | None
     parent_id: str | None
     names: dict[str, str]
+    interval: int | None = None  # the term's own verification interval (days)
 
 
 class Taxonomy:
@@ -58,7 +60,8 @@ class Taxonomy:
             for row in term.translations:
                 if row.name:
                     names[row.locale] = row.name
-            self.terms[term.id] = TermInfo(term.id, term.code, term.parent_id, names)
+            self.terms[term.id] = TermInfo(term.id, term.code, term.parent_id, names,
+                                           getattr(term, "verify_interval_days", None))
             if term.code:
                 self.by_code[term.code] = term.id
 
@@ -250,6 +253,79 @@ def schedule_rows(schedules: Iterable[m.Schedule], default_tz: str) -> list[Sche
     return rows
 
 
+def exception_rows(exceptions: Iterable[Any], *, since: datetime | None = None
+                   ) -> list[HoursChange]:
+    """The dated closures and changed hours of a listing that have not ended (``since``:
+    today, less a day for time zones behind UTC)."""
+    cutoff = ((since or datetime.now(UTC)) - timedelta(days=1)).date()
+    rows = []
+    for row in exceptions:
+        if row.ends_on is None or row.starts_on is None or row.ends_on < cutoff:
+            continue
+        changed = not row.closed and row.opens_at is not None and row.closes_at is not None
+        opens = closes = None
+        if changed:
+            opens = row.opens_at.hour * 60 + row.opens_at.minute
+            closes = row.closes_at.hour * 60 + row.closes_at.minute
+            if closes == 23 * 60 + 59:
+                closes = 24 * 60
+        rows.append(HoursChange(row.starts_on, row.ends_on, not changed, opens, closes,
+                                (row.reason or "").strip() or None))
+    return sorted(rows, key=lambda e: (e.starts, e.ends))
+
+
+def listing_timezone(schedules: list[Schedule], default_tz: str) -> str:
+    """The listing's own time zone: its hours' zone, else the directory's."""
+    return schedules[0].timezone if schedules else default_tz
+
+
+def _interval_defaults() -> tuple[int, Mapping[str, int]]:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return 180, {}
+    config = current_app.config
+    return (int(config.get("VERIFY_INTERVAL_DAYS", 180)),
+            dict(config.get("VERIFY_INTERVALS_BY_CATEGORY", {})))
+
+
+def listing_interval(service: Any, term_ids: Iterable[str], taxonomy: Taxonomy,
+                     defaults: tuple[int, Mapping[str, int]] | None = None) -> int:
+    """Days between checks, as ``operations.freshness.intervals_for`` decides them: the
+    listing's own value, else the shortest of its categories' (own, else by code, nearest
+    ancestor first), 30 days for a crisis line, else the default."""
+    from ..operations.freshness import CRISIS_LINE_DAYS
+
+    if service.verify_interval_days:
+        return int(service.verify_interval_days)
+    default, by_code = defaults or _interval_defaults()
+    candidates = []
+    for term_id in term_ids:
+        for ancestor in taxonomy.with_ancestors(term_id):
+            info = taxonomy.terms[ancestor]
+            if info.interval:
+                candidates.append(int(info.interval))
+                break
+            if info.code and info.code in by_code:
+                candidates.append(int(by_code[info.code]))
+                break
+    if service.crisis_line:
+        candidates.append(CRISIS_LINE_DAYS)
+    return min(candidates) if candidates else default
+
+
+def listing_due_at(service: Any, interval: int) -> datetime | None:
+    """When the listing is due for its next check (``operations.freshness.due_at``)."""
+    if service.due_now_at is not None:
+        return service.due_now_at
+    base = service.last_verified_at or service.created_at
+    return base + timedelta(days=interval) if base is not None else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def service_schedules(service: m.Service) -> list[m.Schedule]:
     """The service's own schedules, then those of its locations."""
     schedules = list(service.schedules)
@@ -318,7 +394,8 @@ def _places(service: m.Service, texts: _Texts) -> _Places:
 def _flags_and_costs(service: m.Service, all_terms: list[str], taxonomy: Taxonomy,
                      accessible: bool) -> tuple[set[str], set[str]]:
     flags = {name for name, on in (("crisis_line", service.crisis_line),
-                                   ("open_24_7", service.open_24_7), ("accessible", accessible),
+                                   ("open_24_7", service.open_24_7 and service.status == "active"),
+                                   ("accessible", accessible),
                                    ("text_ok", any(p.text_ok for p in service.phones)),
                                    ("tty", any(p.tty for p in service.phones))) if on}
     for term_id in all_terms:
@@ -342,25 +419,34 @@ def _flags_and_costs(service: m.Service, all_terms: list[str], taxonomy: Taxonom
 
 
 def _row(service: m.Service, names: dict[str, str], places: _Places, all_terms: list[str],
-         languages: list[str], default_tz: str) -> SearchRow:
+         languages: list[str], default_tz: str, due_at: datetime | None = None) -> SearchRow:
     phone = next((p for p in sorted(service.phones, key=lambda p: (p.type not in
                   (None, "voice"), p.id))), None)
+    schedules = schedule_rows(service_schedules(service), default_tz)
     return SearchRow(
         id=service.id, name=names, description=_texts(service, "description"),
         text_language=service.text_language or "en",
         organization=_texts(service.organization, "name") if service.organization else {},
         cities=sorted(places.cities), areas=places.areas, points=places.points,
         postal=sorted(places.postal),
-        schedules=schedule_rows(service_schedules(service), default_tz),
+        schedules=schedules,
         crisis_line=service.crisis_line, open_24_7=service.open_24_7, status=service.status,
         phone=Phone(phone.number, phone.text_ok, phone.tty) if phone else None,
         terms=all_terms, languages=languages,
         last_verified_at=(service.last_verified_at.isoformat()
-                          if service.last_verified_at else None))
+                          if service.last_verified_at else None),
+        last_verified_method=service.last_verified_method, due_at=_iso(due_at),
+        timezone=listing_timezone(schedules, default_tz),
+        exceptions=exception_rows(service.hours_exceptions),
+        capacity=service.capacity, capacity_updated_at=_iso(service.capacity_updated_at),
+        alert={k: v.strip() for k, v in _texts(service, "alert").items() if v.strip()},
+        alert_until=_iso(service.alert_until))
 
 
 def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxonomy,
-                        default_tz: str) -> dict[str, Any]:
+                        default_tz: str,
+                        interval_defaults: tuple[int, Mapping[str, int]] | None = None
+                        ) -> dict[str, Any]:
     """The index document for one public service."""
     texts = _Texts()
     names = _texts(service, "name")
@@ -390,7 +476,9 @@ def service_to_document(service: m.Service, term_ids: list[str], taxonomy: Taxon
         "region": ",".join(sorted({fold(r) for r in places.regions})),
         "flags": ",".join(sorted(flags)),
         "cost": ",".join(sorted(costs)),
-        "row": _row(service, names, places, all_terms, languages, default_tz).to_stored(),
+        "row": _row(service, names, places, all_terms, languages, default_tz,
+                    listing_due_at(service, listing_interval(
+                        service, term_ids, taxonomy, interval_defaults))).to_stored(),
     }
     for locale in SUPPORTED_LOCALES:
         if locale in names:
@@ -407,9 +495,10 @@ def iter_documents(services: Iterable[m.Service], default_tz: str,
     services = list(services)
     taxonomy = taxonomy or Taxonomy.load(session)
     terms = service_term_ids([s.id for s in services], session)
+    defaults = _interval_defaults()
     for service in services:
         if service.is_public:
             yield service.id, service_to_document(service, terms.get(service.id, []), taxonomy,
-                                                  default_tz)
+                                                  default_tz, defaults)
         else:
             yield service.id, None

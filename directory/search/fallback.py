@@ -7,8 +7,17 @@ import sqlalchemy as sa
 from .. import models as m
 from ..extensions import db
 from .request import SearchRequest
+from .documents import exception_rows
 from .results import Hit, SearchResults, summary
+from .row import shows_24_7
 from .words import MAX_WORDS
+
+
+def _shows_24_7(service: m.Service, now) -> bool:
+    """The one rule (``row.shows_24_7``): never for a closed listing or on an exception day."""
+    return shows_24_7(service.open_24_7, now, status=service.status,
+                      exceptions=exception_rows(service.hours_exceptions) if service.open_24_7
+                      else ())
 
 
 def database_search(request: SearchRequest) -> SearchResults:
@@ -35,7 +44,8 @@ def database_search(request: SearchRequest) -> SearchResults:
                         summary=summary(description or "", set(), None),
                         summary_locale=description_locale, organization=None, cities=[],
                         areas=[], crisis_line=service.crisis_line,
-                        open_24_7=service.open_24_7, open_now=None, distance_km=None,
+                        open_24_7=_shows_24_7(service, request.now), open_now=None,
+                        distance_km=None, status=service.status,
                         phone=None, score=0.0, terms=[], languages=[],
                         last_verified_at=(service.last_verified_at.isoformat()
                                           if service.last_verified_at else None)))

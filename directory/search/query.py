@@ -32,6 +32,8 @@ from .index import IndexUnavailable, index_for
 from .request import FILTER_KEYS, FLAG_VALUES, SORTS, QueryError, SearchRequest, clean_query
 from .results import FacetValue, Hit, SearchResults, pick, summary
 from .row import haversine_km, is_open_at  # noqa: F401 - part of this module's API
+from .row import alert_is_current, capacity_at, upcoming_exceptions
+from .scoring import OVERDUE_FACTOR
 from .words import (LabelMatcher, build_fuzzy_query, build_text_query, highlight_terms,
                     signals_danger, split_units, suggest)
 
@@ -95,6 +97,9 @@ def _index_search(searcher: Any, request: SearchRequest, taxonomy: Taxonomy) -> 
                             place_unknown=place_unknown)
     units, (matched, scores) = _match(searcher, cache, taxonomy, units, allowed, danger,
                                       results, spans)
+    if len(matched):
+        # Overdue for checking: a little lower, never hidden.
+        scores = np.where(cache.overdue(request.now)[matched], scores * OVERDUE_FACTOR, scores)
     order = _order(cache, request, matched, scores, distances)
     results.total = len(matched)
     if request.with_facets:
@@ -198,6 +203,9 @@ def _candidates(cache: SearcherCache, taxonomy: Taxonomy, request: SearchRequest
         mask &= distances <= request.radius_km
     if request.open_now:
         mask &= cache.open_now(request.now)[0]
+    if "open_24_7" in request.filters.get("flag", ()) and len(request.filters["flag"]) == 1:
+        # Not "open 24/7" today: closed by its status, a closure or changed hours today.
+        mask &= cache.always_now(request.now)
     return mask, distances
 
 
@@ -289,6 +297,9 @@ def _hits(cache: SearcherCache, request: SearchRequest, units: list[str], docnum
     terms = highlight_terms(units, locale) if request.highlight and units else set()
     # Every listing's state at this minute, computed once per index generation and minute.
     open_states, stated = cache.open_now(request.now) if len(docnums) else (None, None)
+    always = cache.always_now(request.now) if len(docnums) else None
+    overdue = cache.overdue(request.now) if len(docnums) else None
+    max_age = float(current_app.config.get("CAPACITY_MAX_AGE_HOURS", 48))
     hits = []
     for docnum, score in zip(docnums.tolist(), scores.tolist()):
         row = cache.row(docnum)
@@ -296,16 +307,26 @@ def _hits(cache: SearcherCache, request: SearchRequest, units: list[str], docnum
         description, description_locale = pick(row.description, locale, row.text_language)
         state = bool(open_states[docnum]) if stated[docnum] else None
         distance = float(distances[docnum]) if distances is not None else math.inf
+        alert, alert_locale = (pick(row.alert, locale, row.text_language)
+                               if row.alert and alert_is_current(row.alert_until, request.now)
+                               else (None, None))
+        capacity = capacity_at(row.capacity, row.capacity_updated_at, request.now, max_age)
         hits.append(Hit(
             id=row.id, name=name, name_locale=name_locale,
             summary=_hitsummary(description, description_locale, units, terms, request),
             summary_locale=description_locale,
             organization=pick(row.organization, locale)[0] or None, cities=row.cities,
             areas=[pick(row.areas, locale)[0]] if row.areas else [],
-            crisis_line=row.crisis_line, open_24_7=row.open_24_7, open_now=state,
+            crisis_line=row.crisis_line, open_24_7=bool(always[docnum]), open_now=state,
             distance_km=round(distance, 1) if distance != math.inf else None,
             phone=row.phone_dict(), score=round(score, 4), terms=row.terms,
-            languages=row.languages, last_verified_at=row.last_verified_at))
+            languages=row.languages, last_verified_at=row.last_verified_at,
+            status=row.status, last_verified_method=row.last_verified_method,
+            overdue=bool(overdue[docnum]),
+            exceptions=upcoming_exceptions(row.exceptions, request.now, row.timezone),
+            alert=alert or None, alert_locale=alert_locale if alert else None,
+            capacity=capacity,
+            capacity_updated_at=row.capacity_updated_at if capacity else None))
     return hits
 
 
@@ -337,7 +358,8 @@ def _run(cache: SearcherCache, query: wq.Query | None,
     if query is None:
         crisis = bitmap_to_mask(cache.facet("flags").get("crisis_line", 0), cache.size)
         matched = np.flatnonzero(allowed)
-        return matched, crisis[matched].astype(np.float64)
+        # 1 for every listing, 2 for crisis lines (so a freshness factor can lower them)
+        return matched, crisis[matched].astype(np.float64) + 1.0
     if danger:
         # Someone who may be in danger sees crisis lines first, even if not every word matched.
         query = wq.Or([query, wq.Term("flags", "crisis_line", boost=50.0)])

@@ -40,6 +40,16 @@ class Hit:
     terms: list[str]
     languages: list[str]
     last_verified_at: str | None
+    # The listing's status (active, temporarily closed), and what the public sees of its
+    # freshness, exceptions to hours, alert and capacity at the time of the search.
+    status: str | None = None
+    last_verified_method: str | None = None
+    overdue: bool = False
+    exceptions: list = field(default_factory=list)   # row.HoursChange, current or coming
+    alert: str | None = None
+    alert_locale: str | None = None
+    capacity: str | None = None
+    capacity_updated_at: str | None = None
 
 
 @dataclass

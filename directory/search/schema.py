@@ -9,7 +9,8 @@ from .analyzers import analyzer_for, folding_analyzer
 
 # Facet fields: comma-separated keywords, counted and filtered on.
 FACET_FIELDS = ("terms", "languages", "city", "region", "flags", "cost")
-SCHEMA_VERSION = 2
+# Bumped when documents or stored rows change shape: an index of another version is rebuilt.
+SCHEMA_VERSION = 3
 
 
 def name_field(locale: str) -> str:

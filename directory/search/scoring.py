@@ -30,7 +30,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .documents import fold
 from .places import city_centre, looks_postal
-from .row import HoursTable, SearchRow, distances_km
+from .row import OPEN_STATUSES, HoursTable, SearchRow, _parse_utc, distances_km
 
 B = 0.75
 K1 = 1.2
@@ -43,6 +43,15 @@ MAX_SEGMENTS = 64
 ROW_CACHE = 2048
 # Posting lists kept (all segments together) before the posting caches are emptied.
 MAX_POSTING_BYTES = 256 * 1024 * 1024
+
+
+# An overdue listing's score is multiplied by this (ranks a little lower, never hidden).
+OVERDUE_FACTOR = 0.9
+
+
+def _timestamp(value: str | None) -> float | None:
+    parsed = _parse_utc(value)
+    return parsed.timestamp() if parsed is not None else None
 
 
 def bitmap_to_mask(bits: int, size: int) -> np.ndarray:
@@ -182,7 +191,8 @@ class SegmentData:
         point_docs, lats, lons = [], [], []
         place_docs, place_keys, place_lats, place_lons = [], [], [], []
         key_index: dict[str, int] = {}
-        hours: list[tuple[int, bool, list]] = []
+        hours: list[tuple] = []
+        due_at = np.full(self.size, np.inf)
         names: dict[str, list[str | None]] = {}
         fallback_names: list[str] = [""] * self.size
         text_languages: list[str] = ["en"] * self.size
@@ -205,8 +215,13 @@ class SegmentData:
                     place_keys.append(key_index.setdefault(key, len(key_index)))
                     place_lats.append(lat)
                     place_lons.append(lon)
-            if row.open_24_7 or row.schedules:
-                hours.append((docnum, row.open_24_7, row.schedules))
+            if row.open_24_7 or row.schedules or row.exceptions \
+                    or row.status not in OPEN_STATUSES:
+                hours.append((docnum, row.open_24_7, row.schedules, row.status,
+                              row.exceptions, row.timezone))
+            due = _timestamp(row.due_at)
+            if due is not None:
+                due_at[docnum] = due
 
         def ints(values: list) -> np.ndarray:
             return np.asarray(values, dtype=np.int64)
@@ -218,6 +233,7 @@ class SegmentData:
                        np.asarray(place_lats, dtype=np.float64),
                        np.asarray(place_lons, dtype=np.float64), list(key_index)),
             "hours": HoursTable.build(self.size, hours),
+            "due_at": due_at,
             "names": names, "fallback_names": fallback_names,
             "text_languages": text_languages,
         }
@@ -448,6 +464,25 @@ class SearcherCache:
             self.open_cache.clear()
         self.open_cache[key] = found
         return found
+
+    def always_now(self, now: datetime) -> np.ndarray:
+        """Per document: "Open 24/7" may be shown at ``now`` (``HoursTable.always_at``)."""
+        key = ("always", now.replace(second=0, microsecond=0))
+        found = self.open_cache.get(key)
+        if found is None:
+            found = np.zeros(self.size, dtype=bool)
+            for data, offset in self.parts:
+                found[offset:offset + data.size] = data.schedules().always_at(now)
+            self.open_cache[key] = found
+        return found
+
+    def overdue(self, now: datetime) -> np.ndarray:
+        """Per document: overdue for checking at ``now``."""
+        out = np.zeros(self.size, dtype=bool)
+        stamp = now.timestamp()
+        for data, offset in self.parts:
+            out[offset:offset + data.size] = data.scanned()["due_at"] <= stamp
+        return out
 
     def place(self, name: str) -> tuple[float, float] | None:
         """Where ``name`` is: a city's centre (bundled table, search/places), else the centroid

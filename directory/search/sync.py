@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from .. import models as m
 from ..extensions import db
 from .changes import CHANGED_KEY
+from .schema import SCHEMA_VERSION
 from .documents import Taxonomy, iter_documents, load_curated_synonyms, load_records
 from .index import IndexUnavailable, SearchIndex, index_for
 
@@ -64,6 +65,8 @@ def needs_rebuild(index: SearchIndex, session: Session) -> str | None:
     """Why the index cannot catch up row by row (it missed pruned rows, or the log was
     replaced by a restore), or None when it can."""
     state = index.read_state()
+    if state and int(state.get("schema_version", 0)) != SCHEMA_VERSION:
+        return "the index was built for another document format"
     oldest = session.scalar(sa.select(sa.func.min(m.SearchChange.seq)))
     if oldest is None:
         return None

@@ -80,6 +80,7 @@ def _labels(locale: str) -> dict[str, str]:
             "showing": _("Showing %(shown)s of %(n)s services"),
             "see_all": _("See all %(n)s results"), "open_now": _("Open now"),
             "closed": _("Closed now"), "open_24_7": _("Open 24/7"),
+            "shut": _("Temporarily closed"),
             "text_ok": _("Text messages OK"), "tty": _("TTY"),
         }
 

@@ -140,7 +140,7 @@
           hit.name);
         item.appendChild(link);
         if (hit.crisis_line) { item.appendChild(el("span", { "class": "c" }, t.crisis)); }
-        var state = hit.open_24_7 ? t.open_24_7 : hit.open_now === true ? t.open_now :
+        var state = hit.status == "temporarily closed" ? t.shut : hit.open_24_7 ? t.open_24_7 : hit.open_now === true ? t.open_now :
           hit.open_now === false ? t.closed : "";
         if (state) { item.appendChild(el("span", { "class": "c" + (hit.open_now ? " o" : "") }, state)); }
         var places = (hit.areas || []).concat(hit.cities || []);
