@@ -81,6 +81,8 @@ def _labels(locale: str) -> dict[str, str]:
             "see_all": _("See all %(n)s results"), "open_now": _("Open now"),
             "closed": _("Closed now"), "open_24_7": _("Open 24/7"),
             "text_ok": _("Text messages OK"), "tty": _("TTY"),
+            "report": _("Something wrong?"),
+            "report_title": _("Tell us what is wrong with this listing (opens in a new tab)"),
         }
 
 
