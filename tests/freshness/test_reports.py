@@ -72,6 +72,7 @@ def report(client, service_id: str, locale: str = "en", **data):
 def test_visitor_reports_a_wrong_phone_on_a_crisis_line_without_javascript(
         app, live_server, browser, editor):
     service = make_service(name="Harbour Women's Crisis Line")
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: the form needs no token
     context = browser.new_context(java_script_enabled=False, user_agent=USER_AGENT)
     try:
         page = context.new_page()
@@ -213,6 +214,36 @@ def test_reports_are_rate_limited_with_a_calm_page(app, app_config, client):
 
 
 @SQLITE_ONLY
+def test_the_report_limit_is_shared_through_redis_and_keeps_no_address(app, app_config):
+    redis = pytest.importorskip("redis")
+    server = redis.Redis(host="127.0.0.1", port=6379, db=15, socket_timeout=0.5)
+    try:
+        server.ping()
+    except Exception:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    from directory import create_app
+
+    service = make_service()
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
+    shared = {**app_config, "RATELIMIT_REPORT": "2 per hour",
+              "REDIS_URL": "redis://127.0.0.1:6379/15",
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"}
+    workers = [create_app(shared) for _ in range(2)]
+    try:
+        statuses = [workers[i % 2].test_client().post(
+            f"/en/services/{service.id}/report", data={"kind": "other"},
+            environ_overrides={"REMOTE_ADDR": address}).status_code for i in range(3)]
+        assert statuses == [200, 200, 429]
+        keys = [key.decode() for key in server.scan_iter(count=1000)]
+        assert any("report:" in key for key in keys)
+        assert not any(address in key for key in keys), "the limiter keeps a hash, not the address"
+    finally:
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()
+
+
+@SQLITE_ONLY
 def test_the_listing_page_offers_the_form_without_a_cookie(app, client):
     service = make_service()
     response = client.get(f"/en/services/{service.id}")
@@ -228,6 +259,11 @@ def test_the_listing_page_offers_the_form_without_a_cookie(app, client):
                      r'name="website" value="" tabindex="-1" autocomplete="off">', html)
     response = client.get(f"/fr/services/{service.id}/report")
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    # CSRF protection is on in production; this form is exempt (a token needs a cookie).
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = report(client, service.id, kind="other")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert len(stored_reports()) == 1
 
 
 # -- the staff queue -------------------------------------------------------------------------
