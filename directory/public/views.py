@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import models as m
 from ..extensions import db, limiter
@@ -355,8 +356,6 @@ def report(service_id: str):
         return _report_page(service, 413, errors={"form": _(
             "That was too much to send. Please shorten your note and try again.")})
     request.max_content_length = REPORT_MAX_BYTES
-    from werkzeug.exceptions import RequestEntityTooLarge
-
     try:
         form = request.form
         kind, note = form.get("kind", ""), form.get("note", "")
