@@ -47,6 +47,8 @@ PROXY_COUNT = 0
 # Rate limits (Flask-Limiter syntax).
 RATELIMIT_API = "120 per minute"
 RATELIMIT_LOGIN = "10 per minute"
+# "Something wrong?" reports from one address (the limiter keeps a keyed hash, not the address).
+RATELIMIT_REPORT = "5 per hour;20 per day"
 
 # Operations (directory/ops). Logs: JSON lines on stderr ("json") or Python's default ("plain").
 LOG_FORMAT = "json"

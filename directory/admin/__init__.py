@@ -103,6 +103,7 @@ def _views() -> list[Any]:
         from .dashboards import dashboard_views
         from .history import HistoryView
         from .pages import PageAdmin
+        from .reports import ReportsView
         from .review import ReviewView
         from .translate import TranslateView
         from .transfer import ExportView, ImportView
@@ -112,6 +113,8 @@ def _views() -> list[Any]:
             ChecksView(name=_l("Today's checks"), endpoint="admin_checks", url="checks"),
             *model_views(), PageAdmin(), *dashboard_views(),
             ReviewView(name=_l("Review"), endpoint="admin_review", url="review"),
+            ReportsView(name=_l("Reports from the public"), endpoint="admin_reports",
+                        url="reports"),
             TranslateView(name=_l("Translate"), endpoint="admin_translate", url="translate"),
             HistoryView(name=_l("History"), endpoint="admin_history", url="history"),
             ImportView(name=_l("Import"), endpoint="admin_import", url="import",

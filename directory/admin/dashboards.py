@@ -117,7 +117,7 @@ def summary() -> dict[str, Any]:
     """Counts for the admin home page, limited to what the user may open."""
     from flask_security import current_user
 
-    from ..operations import misses, revisions
+    from ..operations import misses, reports, revisions
 
     out: dict[str, Any] = {}
     if has_role(*EDITORS):
@@ -143,6 +143,7 @@ def summary() -> dict[str, Any]:
         out["overdue"] = sum(1 for i in items if i.overdue)
         week = misses.top_misses(days=7, limit=1000)
         out["misses"] = sum(count for *_rest, count in week) if week else 0
+        out["reports"] = reports.open_report_count()
     status = translation_status(m.Service, ("fr",))
     out["missing_fr"] = len(status["fr"].missing)
     out["stale_fr"] = len(status["fr"].stale)

@@ -35,12 +35,17 @@ for rule, endpoint, view, methods in (
         ("/search", "search", views.search_page, ["GET", "POST"]),
         ("/services/<service_id>", "service", views.service, ["GET"]),
         ("/services/<service_id>/print", "service_print", views.service_print, ["GET"]),
+        ("/services/<service_id>/report", "report", views.report, ["GET", "POST"]),
         ("/pages/<slug>", "page", views.explainer, ["GET"]),
         ("/safety", "safety", views.safety, ["GET"]),
         ("/handout", "handout", views.handout, ["POST"])):
     bp.add_url_rule(rule, endpoint, view, methods=methods)
     bp.add_url_rule("/<locale>" + (rule if rule != "/" else "/"), endpoint, view,
                     methods=methods)
+
+
+# Too many reports from one address: the report's own calm page (other pages: the site's).
+bp.register_error_handler(429, views.report_limited)
 
 
 @bp.route("/exit")
@@ -78,6 +83,10 @@ def init_app(app: Flask) -> None:
     csrf.exempt(views.search_page)
     # The handout is a read-only print of public listings, posted like a search: no token.
     csrf.exempt(views.handout)
+    # "Something wrong?" must work without a cookie, and a CSRF token needs the session cookie.
+    # A forged post could only send us a report: no account, nothing changes for the visitor,
+    # and the rate limit and honeypot still apply.
+    csrf.exempt(views.report)
     errors.init_app(app)
 
     @app.url_value_preprocessor

@@ -7,6 +7,8 @@ visitor follows a shared link.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,12 +17,17 @@ import markdown
 import nh3
 import sqlalchemy as sa
 from flask import abort, current_app, make_response, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import models as m
-from ..extensions import db
+from ..extensions import db, limiter
 from ..i18n import SUPPORTED_LOCALES, select_locale
+from ..operations import NotFound, ValidationError
+from ..operations import reports
 from ..operations.misses import count_after_response
 from ..operations import freshness
 from ..search.documents import (DAY_CODES, exception_rows, listing_timezone, schedule_rows,
@@ -265,8 +272,13 @@ def safe_ways(phones, terms) -> list[Any]:
 
 def service(service_id: str):
     """One listing; confidential locations show only their public area."""
-    return no_store(make_response(render_template("public/service.html",
-                                                  **_listing_context(service_id))))
+    return no_store(make_response(render_template(
+        "public/service.html", **_listing_context(service_id), **_report_form_context())))
+
+
+def _report_form_context() -> dict[str, Any]:
+    """What the "Something wrong?" form needs (listing page, report page)."""
+    return {"report_kinds": reports.KIND_LABELS, "note_max": m.REPORT_NOTE_MAX}
 
 
 def service_print(service_id: str):
@@ -321,3 +333,98 @@ def explainer(slug: str):
 def safety():
     """How to browse more safely, and what the quick exit does and does not do."""
     return render_template("public/safety.html", crisis=crisis_lines())
+
+
+# -- "Something wrong?": a visitor reports a problem with a listing ----------------------------
+# A report is a few hundred bytes; anything much bigger is not a person filling the form.
+REPORT_MAX_BYTES = 16 * 1024
+# The honeypot: a field people never see or fill; whatever fills it gets a thank-you, no report.
+HONEYPOT_FIELD = "website"
+
+
+def _report_limit() -> str:
+    return current_app.config.get("RATELIMIT_REPORT") or "5 per hour;20 per day"
+
+
+def _report_key() -> str:
+    """The visitor's address as a keyed hash: the rate limiter's storage holds no address."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    address = (get_remote_address() or "").encode()
+    return "report:" + hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+
+
+def _report_page(service: m.Service, status: int = 200, *, values: dict[str, str] | None = None,
+                 errors: dict[str, str] | None = None):
+    response = make_response(render_template(
+        "public/report.html", service=service, locale=current_locale(), values=values or {},
+        errors=errors or {}, crisis=crisis_lines(), **_report_form_context()), status)
+    return no_store(response)
+
+
+def _report_errors(exc: ValidationError, note: str) -> dict[str, str]:
+    """The operation's errors as messages for the visitor, by field."""
+    out: dict[str, str] = {}
+    for error in exc.errors:
+        if error.path == "kind":
+            out["kind"] = _("Choose what is wrong with this listing.")
+        elif error.path == "note":
+            out["note"] = _("Your note is %(count)d characters long. Please shorten it to "
+                            "%(max)d characters or fewer.",
+                            count=len(reports.clean_note(note)), max=m.REPORT_NOTE_MAX)
+    return out or {"kind": _("Choose what is wrong with this listing.")}
+
+
+@limiter.limit(_report_limit, key_func=_report_key, methods=["POST"], scope="report",
+               override_defaults=True)
+def report(service_id: str):
+    """The report form (GET) and a visitor's report (POST): no cookie, nothing about them kept."""
+    try:
+        service = reports.public_service(service_id)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        return _report_page(service)
+    if (request.content_length or 0) > REPORT_MAX_BYTES:
+        return _report_page(service, 413, errors={"form": _(
+            "That was too much to send. Please shorten your note and try again.")})
+    request.max_content_length = REPORT_MAX_BYTES
+    try:
+        form = request.form
+        kind, note = form.get("kind", ""), form.get("note", "")
+        trapped = bool(form.get(HONEYPOT_FIELD))
+    except RequestEntityTooLarge:
+        return _report_page(service, 413, errors={"form": _(
+            "That was too much to send. Please shorten your note and try again.")})
+    if trapped:
+        return _report_thanks(service)
+    try:
+        reports.submit_report(service.id, kind, note, current_locale())
+    except ValidationError as exc:
+        db.session.rollback()
+        return _report_page(service, 400, values={"kind": kind, "note": note},
+                            errors=_report_errors(exc, note))
+    db.session.commit()
+    return _report_thanks(service)
+
+
+def _report_thanks(service: m.Service):
+    return no_store(make_response(render_template(
+        "public/report_thanks.html", service=service, locale=current_locale(),
+        crisis=crisis_lines())))
+
+
+def report_limited(error):
+    """Too many reports from one address: a calm page in the visitor's language."""
+    from .errors import error_page, render_error
+
+    if request.endpoint != "public.report":
+        return error_page(error)
+    response = render_error(429, _l("Thank you, we have your reports"),
+                            _l("We have received several reports from your connection "
+                               "recently, so we cannot take another one just now. Please "
+                               "try again later. If you need help now, the crisis lines on "
+                               "this page can help."))
+    for name, value in error.get_headers():
+        if name == "Retry-After":
+            response.headers[name] = value
+    return response

@@ -82,6 +82,8 @@ def _labels(locale: str) -> dict[str, str]:
             "closed": _("Closed now"), "open_24_7": _("Open 24/7"),
             "shut": _("Temporarily closed"),
             "text_ok": _("Text messages OK"), "tty": _("TTY"),
+            "report": _("Something wrong?"),
+            "report_title": _("Tell us what is wrong with this listing (opens in a new tab)"),
         }
 
 

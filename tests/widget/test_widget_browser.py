@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -166,6 +167,12 @@ def test_widget_cards_show_status_and_see_all_opens_our_search(app, live_server,
     assert widget.locator("li .c.o").count() == shown
     assert widget.locator("li bdi[dir=ltr]").first.inner_text() == "604-555-0142"
     assert "Messages texte acceptés" in widget.locator("li .m").last.inner_text()
+    # "Something wrong?" per card: the listing's report form on our site, in a new tab.
+    reports = widget.locator("li .r a")
+    assert reports.count() == shown
+    assert re.fullmatch(rf"{live_server.url}/fr/services/[0-9a-f-]+/report",
+                        reports.first.get_attribute("href"))
+    assert reports.first.get_attribute("target") == "_blank"
     see_all = widget.locator("form.all button")
     assert "12" in see_all.inner_text()
     see_all.click()
