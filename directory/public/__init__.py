@@ -79,6 +79,10 @@ def init_app(app: Flask) -> None:
     # The handout is a read-only print of public listings, posted like a search: no token.
     csrf.exempt(views.handout)
     errors.init_app(app)
+    from . import provider
+
+    # The provider's form (a link e-mailed to a listing's contact): no session, see its module.
+    app.register_blueprint(provider.bp)
 
     @app.url_value_preprocessor
     def _fresh_locale(endpoint, values):
