@@ -79,6 +79,7 @@ def _views() -> list[Any]:
         from .dashboards import dashboard_views
         from .history import HistoryView
         from .pages import PageAdmin
+        from .provider_requests import ProviderRequestsView
         from .review import ReviewView
         from .translate import TranslateView
         from .transfer import ExportView, ImportView
@@ -87,6 +88,8 @@ def _views() -> list[Any]:
         _VIEWS.extend([
             *model_views(), PageAdmin(), *dashboard_views(),
             ReviewView(name=_l("Review"), endpoint="admin_review", url="review"),
+            ProviderRequestsView(name=_l("Provider requests"),
+                                 endpoint="admin_provider_requests", url="provider-requests"),
             TranslateView(name=_l("Translate"), endpoint="admin_translate", url="translate"),
             HistoryView(name=_l("History"), endpoint="admin_history", url="history"),
             ImportView(name=_l("Import"), endpoint="admin_import", url="import",

@@ -29,6 +29,7 @@ EXPECTED = {
     "admin_stale": EDITORS, "admin_history": EDITORS, "admin_import": EDITORS,
     "admin_export": EDITORS, "admin_search_misses": EDITORS, "search_synonym": EDITORS, "search_concept": EDITORS,
     "admin_translations": STAFF, "admin_translate": STAFF, "admin_review": EDITORS,
+    "admin_provider_requests": EDITORS,
     "user": ADMIN, "partner": ADMIN, "auditlog": ADMIN, "admin_index": ADMIN,
 }
 

@@ -10,19 +10,21 @@ import sqlalchemy as sa
 from factories import make_service, uid
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from smtpbox import mail_config, mailbox, smtp_server  # noqa: F401 (fixtures)
+import smtpbox
 
 from directory import models as m
 from directory.extensions import db
 from directory.operations import freshness
 from directory.operations import provider as ops
 
+# The local SMTP server's fixtures (tests/smtpbox.py).
+smtp_server, mailbox, mail_config = smtpbox.smtp_server, smtpbox.mailbox, smtpbox.mail_config
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 LINK = re.compile(r"https://directory\.example\.org(/[a-z_A-Z]+/update/[A-Za-z0-9_.\-]+)")
 
 
 @pytest.fixture
-def app_config(app_config, mail_config):  # noqa: F811
+def app_config(app_config, mail_config):
     return {**app_config, **mail_config}
 
 
@@ -53,7 +55,7 @@ def _requests(service_id=None):
 
 
 def test_bulk_send_asks_each_due_listing_once_and_the_link_works_once(app, client, runner,
-                                                                      mailbox):  # noqa: F811
+                                                                      mailbox):
     due = _listing(name="Harbour Line", email="harbour@example.org")
     french = _listing(name="Ligne Entraide", email="entraide@example.org",
                       text_language="fr", translations=[])
@@ -123,7 +125,7 @@ def test_bulk_send_asks_each_due_listing_once_and_the_link_works_once(app, clien
 
 
 @SQLITE_ONLY
-def test_expired_tampered_and_unknown_links_are_refused_calmly(app, client, mailbox):  # noqa: F811
+def test_expired_tampered_and_unknown_links_are_refused_calmly(app, client, mailbox):
     service = _listing(email="harbour@example.org")
     req = ops.create_request(service)
     db.session.commit()
@@ -145,7 +147,7 @@ def test_expired_tampered_and_unknown_links_are_refused_calmly(app, client, mail
 
 
 @SQLITE_ONLY
-def test_a_proposed_phone_change_waits_for_review(app, client, mailbox):  # noqa: F811
+def test_a_proposed_phone_change_waits_for_review(app, client, mailbox):
     service = _listing(email="harbour@example.org")
     phone_id = service.phones[0].id
     req = ops.create_request(service)
@@ -180,7 +182,7 @@ def test_a_proposed_phone_change_waits_for_review(app, client, mailbox):  # noqa
 
 
 @SQLITE_ONLY
-def test_reminders_after_seven_and_fourteen_days_then_expiry(app, runner, mailbox):  # noqa: F811
+def test_reminders_after_seven_and_fourteen_days_then_expiry(app, runner, mailbox):
     service = _listing(email="harbour@example.org")
     answered = _listing(email="answered@example.org")
     for listing in (service, answered):
@@ -215,7 +217,7 @@ def test_reminders_after_seven_and_fourteen_days_then_expiry(app, runner, mailbo
 
 
 @SQLITE_ONLY
-def test_dry_run_sends_and_saves_nothing(app, runner, mailbox):  # noqa: F811
+def test_dry_run_sends_and_saves_nothing(app, runner, mailbox):
     _listing(name="Harbour Line", email="harbour@example.org")
     result = runner.invoke(args=["verify", "send-requests", "--due-within", "14", "--dry-run"])
     assert result.exit_code == 0
@@ -226,7 +228,7 @@ def test_dry_run_sends_and_saves_nothing(app, runner, mailbox):  # noqa: F811
 
 
 @SQLITE_ONLY
-def test_a_refused_message_is_recorded_as_failed_not_raised(app, runner, mailbox):  # noqa: F811
+def test_a_refused_message_is_recorded_as_failed_not_raised(app, runner, mailbox):
     service = _listing(email="harbour@example.org")
     mailbox.refuse = True
     result = runner.invoke(args=["verify", "send-requests", "--due-within", "14"])
@@ -247,7 +249,7 @@ def test_no_address_is_refused_clearly(app):
 
 
 @SQLITE_ONLY
-def test_a_shelter_sets_its_capacity_in_one_tap(app, client, mailbox):  # noqa: F811
+def test_a_shelter_sets_its_capacity_in_one_tap(app, client, mailbox):
     house = m.TaxonomyTerm(id=uid(), code="transition-house", name="Transition house")
     db.session.add(house)
     service = _listing(email="house@example.org", crisis_line=False)
