@@ -82,19 +82,14 @@ def listing_locale(service: m.Service) -> str:
 
 def takes_capacity(service: m.Service) -> bool:
     """Whether the listing is a shelter, transition house or walk-in service (or under one)."""
-    terms = {row.id: row for row in db.session.execute(sa.select(
-        m.TaxonomyTerm.id, m.TaxonomyTerm.parent_id, m.TaxonomyTerm.code))}
     linked = db.session.scalars(sa.select(m.Attribute.taxonomy_term_id).where(
-        m.Attribute.link_entity == "service", m.Attribute.link_id == service.id))
-    for term_id in linked:
-        seen: set[str] = set()
-        current = terms.get(term_id)
-        while current is not None and current.id not in seen:
-            seen.add(current.id)
-            if current.code in CAPACITY_CATEGORY_CODES:
-                return True
-            current = terms.get(current.parent_id) if current.parent_id else None
-    return False
+        m.Attribute.link_entity == "service", m.Attribute.link_id == service.id,
+        m.Attribute.taxonomy_term_id.is_not(None))).all()
+    if not linked:
+        return False
+    terms = m.TaxonomyTerm.with_ancestors(db.session, linked)
+    return db.session.scalar(sa.select(sa.func.count(m.TaxonomyTerm.id)).where(
+        m.TaxonomyTerm.id.in_(terms), m.TaxonomyTerm.code.in_(CAPACITY_CATEGORY_CODES))) > 0
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -439,8 +434,10 @@ def confirm_listing(req: m.VerificationRequest) -> m.Verification:
     """"All correct": a verification by the provider, which moves the listing's due date."""
     service = db.session.get(m.Service, req.service_id)
     with acting_as(provider_actor(req)):
+        # "provider", not the address: verified_by is exported with the listing, and the
+        # address may be a private contact's (the request row keeps it for staff).
         check = freshness.record_verification(
-            service, method="provider", checked_by=provider_actor(req),
+            service, method="provider", checked_by="provider",
             facts={fact: "confirmed" for fact in m.CHECKED_FACTS}, request=req)
         _close(req, "confirmed")
     return check

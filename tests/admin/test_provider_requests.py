@@ -104,3 +104,33 @@ def test_bulk_send_preview_then_send_and_mark_bounced(app, signed_in, mailbox):
     assert 'data-status="expired"' in listing and "table-warning" in listing
     again = editor.post("/admin/provider-requests/bulk", data={"days": "14"})
     assert "The last message to their address bounced" in again.get_data(as_text=True)
+
+
+def test_hours_in_words_reach_the_review_queue_and_approve_cleanly(app, signed_in, client,
+                                                                   mailbox):
+    from directory.operations import provider as ops
+
+    service = _due(name="Harbour Line", email="harbour@example.org")
+    req = ops.create_request(service)
+    db.session.commit()
+    ops.send_request(req)
+    db.session.commit()
+    path = ops.link_url(req).split("directory.example.org", 1)[1]
+    answer = client.post(path, data={"action": "propose", "hours": "Closed on Sundays now",
+                                     "address": "We moved next door"})
+    assert answer.status_code == 303
+    [revision] = db.session.scalars(sa.select(m.ServiceRevision)).all()
+    assert revision.status == "pending" and revision.fields == []
+
+    admin = signed_in("admin")
+    queue = admin.get("/admin/review/").get_data(as_text=True)
+    assert "Harbour Line" in queue and "provider &lt;harbour@example.org&gt;" in queue
+    detail = admin.get(f"/admin/review/{revision.id}").get_data(as_text=True)
+    assert "Closed on Sundays now" in detail and "We moved next door" in detail
+    decided = admin.post(f"/admin/review/{revision.id}/decide", data={"decision": "approve"})
+    assert decided.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(m.ServiceRevision, revision.id).status == "approved"
+    assert db.session.get(m.Service, service.id).phones[0].number == "604-555-0142"
+    requests = admin.get("/admin/provider-requests/").get_data(as_text=True)
+    assert "Changes proposed" in requests

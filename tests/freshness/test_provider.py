@@ -25,7 +25,8 @@ LINK = re.compile(r"https://directory\.example\.org(/[a-z_A-Z]+/update/[A-Za-z0-
 
 @pytest.fixture
 def app_config(app_config, mail_config):
-    return {**app_config, **mail_config}
+    # CSRF on, as in production: the provider's form must work without a session.
+    return {**app_config, **mail_config, "WTF_CSRF_ENABLED": True}
 
 
 def _listing(*, days_since_check: int | None = 20, **overrides):
@@ -110,6 +111,7 @@ def test_bulk_send_asks_each_due_listing_once_and_the_link_works_once(app, clien
     db.session.expire_all()
     check = freshness.latest_verification(due.id)
     assert check.method == "provider" and check.request_id == req.id
+    assert check.checked_by == "provider"  # the address stays on the request, for staff
     service = db.session.get(m.Service, due.id)
     assert service.last_verified_method == "provider"
     assert freshness.due_at(service) > before_due + timedelta(days=15)
@@ -280,3 +282,15 @@ def test_a_shelter_sets_its_capacity_in_one_tap(app, client, mailbox):
     assert client.get(tap.headers["Location"]).status_code == 200
     assert client.post(paths[service.id], data={"action": "capacity",
                                                 "capacity": "many"}).status_code == 400
+
+
+@SQLITE_ONLY
+def test_an_unreachable_mail_server_is_a_failed_send(app, mailbox):
+    service = _listing(email="harbour@example.org")
+    app.extensions["mailman"].port = smtpbox.free_port()  # nothing listens there
+    req = ops.create_request(service)
+    db.session.commit()
+    assert ops.send_request(req) is False
+    db.session.commit()
+    assert req.status == "failed" and "Connection" in req.error
+    assert not mailbox.messages
