@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from . import cli, compression, headers, i18n
-    from .extensions import babel, csrf, db, limiter, migrate
+    from .extensions import babel, csrf, db, limiter, mail, migrate
     from .security import init_security
 
     db.init_app(app)
@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                    default_translation_directories=os.path.join(PROJECT_ROOT, "translations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     headers.init_app(app)
     compression.init_app(app)
     init_security(app)

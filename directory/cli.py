@@ -423,5 +423,8 @@ def users_list_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_command, demo_command, import_command, export_command, users_cli):
+    from .verify_cli import verify_cli
+
+    for command in (init_command, demo_command, import_command, export_command, users_cli,
+                    verify_cli):
         app.cli.add_command(command)

@@ -69,3 +69,22 @@ VERIFY_INTERVALS_BY_CATEGORY = {"crisis-line": 30, "transition-house": 30, "viol
 CAPACITY_MAX_AGE_HOURS = 48
 # Today's checks holds listings due now or within this many days.
 CHECKS_DUE_SOON_DAYS = 7
+
+# Provider self-update (operations/provider.py): days a link e-mailed to a listing's contact
+# works (once), and the reminders sent to a request still unanswered, in days after sending.
+VERIFY_LINK_DAYS = 21
+VERIFY_REMINDER_DAYS = (7, 14)
+
+# Outgoing mail (Flask-Mailman over SMTP), e.g. DIRECTORY_MAIL_SERVER=smtp.example.org.
+# MAIL_USE_TLS is STARTTLS on MAIL_PORT (587 usually); MAIL_USE_SSL is TLS from the start (465).
+# The password belongs in the environment (DIRECTORY_MAIL_PASSWORD), never in a file in git.
+MAIL_BACKEND = "smtp"
+MAIL_SERVER = "localhost"
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = None
+# Seconds to wait for the mail server before a send counts as failed.
+MAIL_TIMEOUT = 30

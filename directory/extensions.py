@@ -3,6 +3,7 @@
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -21,6 +22,8 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+# Outgoing mail (provider check requests) over SMTP, configured by DIRECTORY_MAIL_* settings.
+mail = Mail()
 
 # Rate limits: in-process by default, shared through Redis when DIRECTORY_REDIS_URL is set (the
 # factory sets RATELIMIT_STORAGE_URI). Keys use the connecting address only: X-Forwarded-For is

@@ -104,6 +104,7 @@ def _views() -> list[Any]:
         from .history import HistoryView
         from .pages import PageAdmin
         from .reports import ReportsView
+        from .provider_requests import ProviderRequestsView
         from .review import ReviewView
         from .translate import TranslateView
         from .transfer import ExportView, ImportView
@@ -115,6 +116,8 @@ def _views() -> list[Any]:
             ReviewView(name=_l("Review"), endpoint="admin_review", url="review"),
             ReportsView(name=_l("Reports from the public"), endpoint="admin_reports",
                         url="reports"),
+            ProviderRequestsView(name=_l("Provider requests"),
+                                 endpoint="admin_provider_requests", url="provider-requests"),
             TranslateView(name=_l("Translate"), endpoint="admin_translate", url="translate"),
             HistoryView(name=_l("History"), endpoint="admin_history", url="history"),
             ImportView(name=_l("Import"), endpoint="admin_import", url="import",

@@ -88,6 +88,10 @@ def init_app(app: Flask) -> None:
     # and the rate limit and honeypot still apply.
     csrf.exempt(views.report)
     errors.init_app(app)
+    from . import provider
+
+    # The provider's form (a link e-mailed to a listing's contact): no session, see its module.
+    app.register_blueprint(provider.bp)
 
     @app.url_value_preprocessor
     def _fresh_locale(endpoint, values):

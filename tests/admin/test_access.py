@@ -30,6 +30,7 @@ EXPECTED = {
     "admin_export": EDITORS, "admin_search_misses": EDITORS, "search_synonym": EDITORS, "search_concept": EDITORS,
     "admin_checks": EDITORS, "admin_translations": STAFF, "admin_translate": STAFF, "admin_review": EDITORS,
     "admin_reports": EDITORS,
+    "admin_provider_requests": EDITORS,
     "user": ADMIN, "partner": ADMIN, "auditlog": ADMIN, "admin_index": ADMIN,
 }
 
