@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, g, redirect
 
 from .. import i18n
-from . import errors, filters, views
+from . import errors, filters, guided, views
 
 bp = Blueprint("public", __name__)
 
@@ -38,6 +38,7 @@ for rule, endpoint, view, methods in (
         ("/services/<service_id>/report", "report", views.report, ["GET", "POST"]),
         ("/pages/<slug>", "page", views.explainer, ["GET"]),
         ("/safety", "safety", views.safety, ["GET"]),
+        ("/start", "guided", guided.guided, ["GET", "POST"]),
         ("/handout", "handout", views.handout, ["POST"])):
     bp.add_url_rule(rule, endpoint, view, methods=methods)
     bp.add_url_rule("/<locale>" + (rule if rule != "/" else "/"), endpoint, view,
@@ -64,6 +65,8 @@ def _switch_locale_url(code: str) -> str:
 
     endpoint = request.endpoint or "public.home"
     args = dict(request.view_args or {})
+    if endpoint == "public.guided":  # a step's answers stay behind: that language's first step
+        return url_for("public.guided", locale=code)
     if not endpoint.startswith("public.") or request.method != "GET" or \
             endpoint in ("public.quick_exit", "public.search"):
         endpoint, args = ("public.search", {}) if endpoint == "public.search" else \
@@ -87,6 +90,8 @@ def init_app(app: Flask) -> None:
     # A forged post could only send us a report: no account, nothing changes for the visitor,
     # and the rate limit and honeypot still apply.
     csrf.exempt(views.report)
+    # The guided start only reads: its steps post answers back, nothing is stored, no cookie.
+    csrf.exempt(guided.guided)
     errors.init_app(app)
     from . import provider
 

@@ -88,6 +88,9 @@ def _pages(demo):
             ("get", f"/services/{listing.id}/print", None),
             ("post", "/handout", {"ids": [listing.id, demo["open_site"].id]}),
             ("get", f"/pages/{demo['page'].slug}", None), ("get", "/safety", None),
+            ("get", "/start", None), ("post", "/start", {"topic": "assault", "step": "topic"}),
+            ("post", "/start", {"topic": "sex", "when": "72h", "step": "when"}),
+            ("post", "/start", {"topic": "home", "safe": "no", "step": "safe"}),
             ("get", "/services/not-here", None), ("put", "/", None)]
 
 
