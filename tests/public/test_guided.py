@@ -202,3 +202,23 @@ def test_any_posted_answers_get_a_page_not_an_error(client, answers):
     assert "Set-Cookie" not in response.headers
     html = response.get_data(as_text=True)
     assert 'class="quick-exit"' in html and "Traceback" not in html
+
+
+def test_content_names_categories_and_pages_the_directory_ships():
+    """A renamed category code or page slug would silently drop a search button or a link."""
+    import json
+    from pathlib import Path
+
+    from directory.public import guided
+
+    demo = Path(guided.__file__).parent.parent / "demo"
+    codes = {term["code"] for term in json.loads((demo / "taxonomy.json").read_text())}
+    slugs = {json.loads(page.read_text())["slug"] for page in (demo / "pages").glob("*.json")}
+    used = {action.category for action in guided.ACTIONS.values() if action.category}
+    assert used <= codes, used - codes
+    for topic, path in guided.PATHS.items():
+        assert set(path["pages"]) <= slugs, topic
+        for timing, keys in path["actions"].items():
+            assert keys and all(key in guided.ACTIONS for key in keys), (topic, timing)
+        assert set(path["actions"]) == ({"72h", "5d", "later", "unsure"}
+                                        if "when" in path["questions"] else {"any"}), topic

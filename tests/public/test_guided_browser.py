@@ -2,6 +2,8 @@
 (sexual assault -> safe -> within 72 hours -> results) in English and Arabic, and every step
 axe-core clean in English, French, Arabic and Simplified Chinese."""
 
+import os
+
 import pytest
 from browsing import axe_violations
 
@@ -49,6 +51,15 @@ def test_walk_to_the_results_without_javascript(demo, live_server, browser):
         context.close()
 
 
+def _shot(tab, name):
+    """The first screenful, for the README, when $DIRECTORY_SCREENSHOTS names a folder."""
+    folder = os.environ.get("DIRECTORY_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        tab.screenshot(path=os.path.join(folder, f"{name}.png"),
+                       clip={"x": 0, "y": 0, "width": PHONE["width"], "height": 760})
+
+
 def test_every_step_is_axe_clean(demo, live_server, browser):
     context = browser.new_context(viewport=PHONE, bypass_csp=True)
     tab = context.new_page()
@@ -57,8 +68,12 @@ def test_every_step_is_axe_clean(demo, live_server, browser):
         for locale in ("en", "fr", "ar", "zh_Hans"):
             def check(answer, locale=locale):
                 problems.extend((locale, answer, v) for v in axe_violations(tab))
+                if answer == "assault" and locale == "en":
+                    _shot(tab, "guided-phone")
             _walk(tab, live_server.url, locale, check)
             problems.extend((locale, "results", v) for v in axe_violations(tab))
+            if locale in ("en", "ar"):
+                _shot(tab, f"guided-results-{locale}-phone")
     finally:
         context.close()
     assert problems == []
