@@ -65,6 +65,8 @@ VERIFY_INTERVAL_DAYS = 180
 VERIFY_INTERVALS_BY_CATEGORY = {"crisis-line": 30, "transition-house": 30, "violence-support": 90}
 # Capacity (accepting / waitlist / full) is hidden from the public once older than this (hours).
 CAPACITY_MAX_AGE_HOURS = 48
+# Today's checks holds listings due now or within this many days.
+CHECKS_DUE_SOON_DAYS = 7
 
 # Provider self-update (operations/provider.py): days a link e-mailed to a listing's contact
 # works (once), and the reminders sent to a request still unanswered, in days after sending.

@@ -1,7 +1,10 @@
 """Fixtures: an app on a real database (SQLite, and PostgreSQL when a server answers), a real
 Whoosh index directory in tmp_path, the test client and the CLI runner.
 
-Every test that uses ``app`` runs once per available database backend.
+Every test that uses ``app`` runs on SQLite, and also on PostgreSQL when a server answers, except
+the tests listed in ``SQLITE_ONLY``: what they check (page layout in a browser, markup,
+translations, compression, the fuzzers' HTTP surface) goes through the same storage code that the
+other tests already run on both backends, so a second run would only cost time.
 """
 
 from __future__ import annotations
@@ -41,6 +44,29 @@ def postgres_available() -> bool:
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+# Test files (relative to tests/) that run on SQLite only; every *_browser.py file does too.
+SQLITE_ONLY = frozenset({
+    "test_compression.py", "test_i18n.py", "test_public_pages.py", "api/test_docs_page.py",
+    "api/test_schemathesis.py", "widget/test_widget_http.py", "admin/test_locale.py",
+    "admin/test_human_pages.py", "admin/test_csrf.py", "admin/test_pages.py",
+})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the PostgreSQL runs of the SQLITE_ONLY tests."""
+    here = os.path.dirname(__file__)
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec else None
+        path = os.path.relpath(str(item.path), here).replace(os.sep, "/")
+        if backend == "postgresql" and (path in SQLITE_ONLY or path.endswith("_browser.py")):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _migrate(url: str, tmp: str) -> None:

@@ -76,6 +76,7 @@ def _views() -> list[Any]:
     apps created in the same process (tests, the CLI) share them.
     """
     if not _VIEWS:
+        from .checks_queue import ChecksView
         from .dashboards import dashboard_views
         from .history import HistoryView
         from .pages import PageAdmin
@@ -86,6 +87,7 @@ def _views() -> list[Any]:
         from .views import model_views
 
         _VIEWS.extend([
+            ChecksView(name=_l("Today's checks"), endpoint="admin_checks", url="checks"),
             *model_views(), PageAdmin(), *dashboard_views(),
             ReviewView(name=_l("Review"), endpoint="admin_review", url="review"),
             ProviderRequestsView(name=_l("Provider requests"),

@@ -133,6 +133,14 @@ def summary() -> dict[str, Any]:
         out["returned"] = db.session.scalar(sa.select(sa.func.count()).select_from(
             m.ServiceRevision).where(m.ServiceRevision.status == "returned",
                                      m.ServiceRevision.proposed_by == current_user.email))
+        from ..operations import checks
+
+        items = checks.queue()
+        db.session.commit()  # the shares handed out stay put for the day
+        out["my_checks"] = sum(1 for i in items if i.service.check_assignee == current_user.email)
+        out["crisis_overdue"] = sum(1 for i in items if i.overdue and i.service.crisis_line)
+        out["lead"] = sum(1 for i in items if i.service.lead_flag)
+        out["overdue"] = sum(1 for i in items if i.overdue)
         week = misses.top_misses(days=7, limit=1000)
         out["misses"] = sum(count for *_rest, count in week) if week else 0
     status = translation_status(m.Service, ("fr",))
@@ -150,7 +158,7 @@ class StaleView(SecureView):
     def index(self) -> Any:
         days = stale_days()
         return self.render("admin/stale.html", days=days, services=stale_services(days),
-                           now=datetime.now(UTC))
+                           now=datetime.now(UTC), labels=labels)
 
 
 class TranslationStatusView(SecureView):

@@ -282,7 +282,7 @@ class ExportView(SecureView):
         confidential = request.args.get("confidential") == "1"
         if confidential and not has_role(*ADMIN):
             abort(403)
-        serializer = Serializer(public=not confidential)
+        serializer = Serializer(public=not confidential, checks=True)
         payload = [serializer.record(s) for s in db.session.scalars(
             sa.select(m.Service).order_by(m.Service.id))]
         return Response(json.dumps(payload, ensure_ascii=False, indent=1),

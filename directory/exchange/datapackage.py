@@ -23,7 +23,7 @@ from .profile import profile_url
 from ..models.entities import MODELS_BY_ENTITY, scalar_columns
 
 # Columns of ours whose cells hold JSON.
-JSON_COLUMNS = frozenset({"translations", "theme"})
+JSON_COLUMNS = frozenset({"translations", "theme", "verifications"})
 
 
 def is_datapackage(path: str) -> bool:
@@ -95,7 +95,7 @@ def export_datapackage(folder: str, *, schema_dir: str, include_confidential: bo
                        progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Write one CSV per HSDS table and datapackage.json into ``folder``."""
     os.makedirs(folder, exist_ok=True)
-    serializer = Serializer(public=not include_confidential)
+    serializer = Serializer(public=not include_confidential, checks=True)
     public_ids = set(db.session.scalars(sa.select(m.Service.id).where(
         m.Service.is_public)))
     hidden_locations = set() if include_confidential else set(db.session.scalars(
@@ -112,6 +112,8 @@ def export_datapackage(folder: str, *, schema_dir: str, include_confidential: bo
         extra = [c.key for c in scalar_columns(model) if c.key not in hsds_fields]
         if hasattr(model, "translation_class"):
             extra.append("translations")
+        if model is m.Service:
+            extra.append("verifications")
         rows = []
         for record in db.session.scalars(sa.select(model).order_by(model.id)):
             if model is m.Address and record.location_id in hidden_locations:
@@ -131,7 +133,7 @@ def export_datapackage(folder: str, *, schema_dir: str, include_confidential: bo
         if progress:
             progress(len(rows))
         fields = [{"name": k, "type": _field_type(schema["properties"][k])} for k in hsds_fields]
-        fields += [{"name": k, "type": "array" if k == "translations" else
+        fields += [{"name": k, "type": "array" if k in JSON_COLUMNS else
                     _column_type(model, k), "description": f"Extension ({profile})"}
                    for k in extra]
         resources.append({"name": entity, "path": file, "format": "csv",

@@ -22,8 +22,11 @@ CONFIDENTIAL_LOCATION_FIELDS = frozenset({"latitude", "longitude", "transportati
 class Serializer:
     """Turns records into HSDS objects; ``public`` hides what only staff may see."""
 
-    def __init__(self, *, public: bool = True, hsds_version: str = "3.0"):
+    def __init__(self, *, public: bool = True, hsds_version: str = "3.0",
+                 checks: bool = False):
         self.public = public
+        # Exports carry each listing's checks (``verifications``); API answers do not.
+        self.checks = checks
         # "3.0" writes HSDS 3.0 fields (plus our profile's); "3.1" adds 3.1's additional_urls.
         self.hsds_version = hsds_version
         self.session = db.session
@@ -46,6 +49,8 @@ class Serializer:
             stamp = record.last_modified or record.updated_at
             if stamp is not None:
                 out["last_modified"] = to_json(stamp)
+            if self.checks:
+                out["verifications"] = self.verifications(record.id)
         if hasattr(model, "translation_class"):
             out["translations"] = translations_to_json(record)
             if hidden:
@@ -85,6 +90,20 @@ class Serializer:
                     .order_by(m.Metadata.id))]
         return out
 
+    def verifications(self, service_id: str) -> list[dict[str, Any]]:
+        """The listing's checks, oldest first; who checked and the note in staff exports only."""
+        out = []
+        for row in self.session.scalars(
+                sa.select(m.Verification).where(m.Verification.service_id == service_id)
+                .order_by(m.Verification.checked_at, m.Verification.id)):
+            item = {"checked_at": to_json(row.checked_at), "method": row.method,
+                    "outcome": row.outcome, "facts": dict(row.facts or {})}
+            if not self.public:
+                item.update({k: v for k, v in (("checked_by", row.checked_by),
+                                               ("note", row.note)) if v})
+            out.append(item)
+        return out
+
     def attribute(self, attribute: m.Attribute) -> dict[str, Any]:
         """An attribute with its taxonomy term, as HSDS nests it."""
         out = self.record(attribute, nest=False)
@@ -98,7 +117,8 @@ def export_folder(folder: str, *, include_confidential: bool = False,
                   progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Write base.json and one JSON list per top-level object type into ``folder``."""
     os.makedirs(folder, exist_ok=True)
-    serializer = Serializer(public=not include_confidential, hsds_version=hsds_version)
+    serializer = Serializer(public=not include_confidential, hsds_version=hsds_version,
+                            checks=True)
     counts: dict[str, int] = {}
     services = sa.select(m.Service).order_by(m.Service.id)
     if published_only:

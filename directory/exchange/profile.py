@@ -56,7 +56,17 @@ FIELD_NOTES: dict[str, str] = {
     "services": "The organization's published services (API).",
     "service": "The service delivered at this location (API).",
     "additional_urls": "HSDS 3.1: further web addresses; only in HSDS 3.1 output.",
+    "verify_interval_days": "This listing's own days between checks (else from its categories).",
+    "last_verified_method": "How the latest check was made: phone, email, website, provider "
+                            "(the provider's answer by a signed link) or in_person.",
+    "capacity": "Shelters and walk-in services: accepting, waitlist or full (never counts).",
+    "capacity_updated_at": "When the capacity was last set; it is not shown once old.",
+    "alert_until": "The public alert is shown until then (none: until removed).",
+    "verifications": "Exports only: the listing's checks, oldest first, with the outcome per "
+                     "contact fact.",
 }
+ENUMS: dict[str, tuple[str, ...]] = {"last_verified_method": m.VERIFICATION_METHODS,
+                                     "capacity": m.CAPACITY_STATES}
 # Extension fields that only some output carries (the rest are model columns).
 LOCALISED_FIELDS = ("display_locale", "fallback_fields", "stale_translation")
 # HSDS 3.1 fields: in the 3.1 profile only.
@@ -106,6 +116,24 @@ def translation_item(model: type) -> dict[str, Any]:
             "additionalProperties": False}
 
 
+def verification_item() -> dict[str, Any]:
+    """One check of a listing in an export (``verifications``)."""
+    outcome = {"enum": list(m.FACT_OUTCOMES)}
+    return {"type": "object", "required": ["checked_at", "method", "outcome"],
+            "additionalProperties": False,
+            "properties": {
+                "checked_at": {"type": "string", "format": "date-time"},
+                "method": {"enum": list(m.VERIFICATION_METHODS)},
+                "outcome": dict(outcome, description="The check as a whole: confirmed, changed "
+                                "(something was corrected) or unreachable."),
+                "facts": {"type": "object", "additionalProperties": False,
+                          "properties": {fact: outcome for fact in m.CHECKED_FACTS},
+                          "description": "Outcome per contact fact checked."},
+                "checked_by": {"type": "string",
+                               "description": "Staff exports only: who checked."},
+                "note": {"type": "string", "description": "Staff exports only."}}}
+
+
 def extension_properties(entity: str, schema_dir: str) -> dict[str, dict[str, Any]]:
     """Our extension fields of ``entity`` with their schemas (HSDS fields excluded)."""
     model = MODELS_BY_ENTITY[entity]
@@ -119,6 +147,8 @@ def extension_properties(entity: str, schema_dir: str) -> dict[str, dict[str, An
             schema["enum"] = list(SUPPORTED_LOCALES)
         elif column.key == "publication":
             schema["enum"] = list(m.PUBLICATION_STATES)
+        elif column.key in ENUMS:
+            schema["enum"] = list(ENUMS[column.key])
         if column.key in FIELD_NOTES:  # undeclared columns stay undeclared: output fails
             out[column.key] = dict(schema, description=FIELD_NOTES[column.key])
     if hasattr(model, "translation_class"):
@@ -131,6 +161,9 @@ def extension_properties(entity: str, schema_dir: str) -> dict[str, dict[str, An
                                   "description": FIELD_NOTES["fallback_fields"]}
         out["stale_translation"] = {"type": "boolean",
                                     "description": FIELD_NOTES["stale_translation"]}
+    if entity == "service":
+        out["verifications"] = {"type": "array", "items": verification_item(),
+                                "description": FIELD_NOTES["verifications"]}
     if entity == "organization":
         out["services"] = {"type": "array", "items": {"$ref": "#/$defs/service"},
                            "description": FIELD_NOTES["services"]}

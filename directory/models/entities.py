@@ -94,10 +94,18 @@ NESTED: dict[type, tuple[Nested, ...]] = {
 NO_ATTRIBUTES = (m.Attribute, m.Metadata, m.Taxonomy, m.TaxonomyTerm)
 
 
+# A listing's workflow state in this directory's own team (the edit counter, whose check queue
+# it is in, what the team lead must look at, who set its capacity): never a field of its HSDS
+# object, so no export, API answer or import carries it.
+SERVICE_INTERNAL_COLUMNS = frozenset({"version", "check_assignee", "check_assigned_at",
+                                      "lead_flag", "due_now_at", "due_now_reason",
+                                      "capacity_updated_by"})
+
+
 def scalar_columns(model: type) -> list[sa.Column]:
     """The model's columns that appear as fields of its HSDS object."""
     return [c for c in model.__table__.columns if c.key not in INTERNAL_COLUMNS
-            and not (model is m.Service and c.key == "version")]  # our edit counter, not HSDS
+            and not (model is m.Service and c.key in SERVICE_INTERNAL_COLUMNS)]
 
 
 class ConversionError(ValueError):

@@ -121,6 +121,10 @@ class Service(Translatable, Timestamped, db.Model):
     capacity_updated_by: Mapped[str | None] = mapped_column(Str)
     # The public alert (``alert``) is shown until then; None: until removed.
     alert_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whose "Today's checks" queue the listing is in (a staff e-mail), since when; cleared by
+    # the next check that reached the service.
+    check_assignee: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    check_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every update: an edit based on an older version is refused, never merged blindly.
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1,
                                          server_default="1")

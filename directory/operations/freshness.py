@@ -158,7 +158,8 @@ def record_verification(service: m.Service, *, method: str, checked_by: str | No
         service.last_verified_method = method
         service.due_now_at = None
         service.due_now_reason = None
-        if service.lead_flag == "unreachable":
+        service.check_assignee = service.check_assigned_at = None  # out of Today's checks
+        if service.lead_flag in ("unreachable", "crisis_overdue"):
             service.lead_flag = None
     db.session.flush()
     return row

@@ -207,7 +207,53 @@ class RecordWriter:
                                    is_new)
         if "translations" in data and hasattr(model, "translation_class"):
             self._apply_translations(record, data["translations"], f"{path}.translations")
+        if model is m.Service and data.get("verifications") is not None:
+            self._apply_verifications(record, data["verifications"], f"{path}.verifications",
+                                      is_new)
         return record
+
+    def _apply_verifications(self, record: Any, items: Any, path: str, is_new: bool) -> None:
+        """Add the checks of an export that the directory does not have yet (same time and
+        method: the same check), so a round trip keeps the listing's history."""
+        if not isinstance(items, list):
+            self._error(path, "expected a list")
+            return
+        column = m.Verification.__table__.c.checked_at
+        known = set() if is_new else {
+            (row.checked_at, row.method) for row in self.session.execute(
+                sa.select(m.Verification.checked_at, m.Verification.method)
+                .where(m.Verification.service_id == record.id))}
+        for index, item in enumerate(items):
+            where = f"{path}[{index}]"
+            if not isinstance(item, dict):
+                self._error(where, "expected an object")
+                continue
+            try:
+                when = to_python(column, item.get("checked_at"))
+            except ConversionError as exc:
+                self._error(f"{where}.checked_at", str(exc))
+                continue
+            facts = item.get("facts") or {}
+            problems = []
+            if when is None:
+                problems.append(("checked_at", "required"))
+            if item.get("method") not in m.VERIFICATION_METHODS:
+                problems.append(("method", f"one of {', '.join(m.VERIFICATION_METHODS)}"))
+            if item.get("outcome") not in m.FACT_OUTCOMES:
+                problems.append(("outcome", f"one of {', '.join(m.FACT_OUTCOMES)}"))
+            if not isinstance(facts, dict) or any(
+                    k not in m.CHECKED_FACTS or v not in m.FACT_OUTCOMES
+                    for k, v in facts.items()):
+                problems.append(("facts", "contact facts and their outcomes"))
+            for key, message in problems:
+                self._error(f"{where}.{key}", message)
+            if problems or (when, item["method"]) in known:
+                continue
+            known.add((when, item["method"]))
+            self.session.add(m.Verification(
+                service_id=record.id, checked_at=when, method=item["method"],
+                outcome=item["outcome"], facts=dict(facts),
+                checked_by=item.get("checked_by") or None, note=item.get("note") or None))
 
     def _upsert_children(self, record: Any, nested: Nested, items: Any, path: str,
                          is_new: bool = False) -> None:

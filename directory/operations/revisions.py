@@ -30,7 +30,11 @@ DEFAULT_REVIEW_FIELDS = ("phones", "schedules", "service_at_locations", "url", "
 # Parts of a listing the editor changes; workflow fields (publication, verification) move
 # through their own operations and never through a revision.
 WORKFLOW_FIELDS = frozenset({"publication", "last_verified_at", "verified_by", "version",
-                             "last_modified", "assured_date", "assurer_email"})
+                             "last_modified", "assured_date", "assurer_email",
+                             # the freshness plan and live state, set by their own operations:
+                             # approving an older proposal must never roll them back
+                             "verify_interval_days", "last_verified_method", "capacity",
+                             "capacity_updated_at"})
 LISTS = {"phones": m.Phone, "schedules": m.Schedule,
          "service_at_locations": m.ServiceAtLocation}
 PUBLISHERS = ("admin", "publisher")

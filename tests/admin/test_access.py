@@ -28,7 +28,7 @@ EXPECTED = {
     "url": EDITORS, "attribute": EDITORS, "metadata": EDITORS, "taxonomy": EDITORS,
     "admin_stale": EDITORS, "admin_history": EDITORS, "admin_import": EDITORS,
     "admin_export": EDITORS, "admin_search_misses": EDITORS, "search_synonym": EDITORS, "search_concept": EDITORS,
-    "admin_translations": STAFF, "admin_translate": STAFF, "admin_review": EDITORS,
+    "admin_checks": EDITORS, "admin_translations": STAFF, "admin_translate": STAFF, "admin_review": EDITORS,
     "admin_provider_requests": EDITORS,
     "user": ADMIN, "partner": ADMIN, "auditlog": ADMIN, "admin_index": ADMIN,
 }
@@ -51,6 +51,7 @@ def admin_rules(app):
 def url_for_rule(rule, service_id: str) -> str:
     url = rule.rule.replace("<export_type>", "csv").replace("<entity>", "service")
     url = url.replace("<entity_id>", service_id).replace("<record_id>", service_id)
+    url = url.replace("<service_id>", service_id)
     url = url.replace("<locale>", "fr").replace("<int:revision_id>", "1")
     assert "<" not in url, f"no sample value for {rule.rule}"
     if rule.endpoint.endswith((".edit_view", ".details_view")):

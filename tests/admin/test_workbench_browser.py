@@ -144,6 +144,37 @@ def test_typing_then_a_workflow_button_loses_nothing(app, live_server, browser, 
     assert saved.description == "Typed, then the button." and saved.last_verified_at
 
 
+def test_leaving_a_changed_listing_asks_first_and_saving_does_not(app, live_server, browser,
+                                                                   team):
+    service = make_service(name="Asking Line", publish=False)
+    ctx, tab = signed_in_tab(browser, live_server.url, "editor@example.org")
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # "Stay on this page"
+
+    tab.on("dialog", answer)
+    try:
+        editor = live_server.url + f"/admin/service/edit/?id={service.id}"
+        tab.goto(editor)
+        tab.click("textarea[name=description]")
+        tab.keyboard.type(" Typed but not saved.")
+        tab.evaluate("document.querySelector('a.navbar-brand, nav a[href]').click()")
+        tab.wait_for_timeout(300)
+        assert dialogs == ["beforeunload"]
+        assert tab.url == editor  # stayed, with the words still there
+        assert tab.input_value("textarea[name=description]").endswith("Typed but not saved.")
+        with tab.expect_navigation():
+            tab.click("#listing-form [type=submit][name='_continue_editing'], "
+                      "#listing-form input[type=submit]")
+        assert dialogs == ["beforeunload"]  # saving never asks
+    finally:
+        ctx.close()
+    db.session.expire_all()
+    assert db.session.get(m.Service, service.id).description.endswith("Typed but not saved.")
+
+
 def test_two_browsers_second_save_is_refused_with_both_values(app, live_server, browser, team):
     service = make_service(name="Shared Line", publish=False)
     base = live_server.url
