@@ -7,7 +7,16 @@ import hmac
 import os
 from typing import Any
 
+import zoneinfo
+
 from flask import Flask
+
+# Time zone rules come from the pinned tzdata package, never the operating system's copy: the
+# machine's can lag IANA by years (Debian's read 2025b here, before British Columbia's move to
+# permanent UTC-7 in 2026), while Babel formats dates with pytz's current rules. One set of
+# rules for open-now, schedules and every date shown.
+zoneinfo.reset_tzpath(to=[])
+zoneinfo.ZoneInfo.clear_cache()
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
                      render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.babel_locale,
+                   timezone_selector=i18n.babel_timezone,
                    default_translation_directories=os.path.join(PROJECT_ROOT, "translations"))
     csrf.init_app(app)
     limiter.init_app(app)

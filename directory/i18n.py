@@ -68,6 +68,20 @@ def babel_locale() -> str:
     return BABEL_LOCALE.get(code, code)
 
 
+def babel_timezone() -> str:
+    """The zone Flask-Babel shows times in: a signed-in staff member's own in the back office,
+    else DIRECTORY_STAFF_TIMEZONE there, else the directory's default (BABEL_DEFAULT_TIMEZONE)."""
+    from flask import current_app
+
+    config = current_app.config
+    if request and request.path.startswith("/admin"):
+        from flask_security import current_user
+
+        zone = getattr(current_user, "timezone", None) if current_user else None
+        return zone or config.get("STAFF_TIMEZONE") or config["BABEL_DEFAULT_TIMEZONE"]
+    return config["BABEL_DEFAULT_TIMEZONE"]
+
+
 def select_locale() -> str:
     """Locale for the current request: the URL's, else the Accept-Language header's."""
     code = getattr(g, "locale", None)

@@ -26,7 +26,30 @@ class HomeView(RoleMixin, AdminIndexView):
     def index(self) -> Any:
         from .dashboards import summary
 
-        return self.render("admin/home.html", summary=summary())
+        from .listings import TIMEZONES
+        from .labels import staff_timezone
+
+        return self.render("admin/home.html", summary=summary(), timezones=TIMEZONES,
+                           my_timezone=staff_timezone())
+
+    @expose("/timezone", methods=("POST",))
+    def timezone(self) -> Any:
+        """Save the time zone this staff member reads times in."""
+        from flask import flash
+        from flask_babel import gettext as _
+        from flask_security import current_user
+
+        from ..extensions import db
+        from .listings import TIMEZONES
+
+        zone = request.form.get("timezone", "")
+        if zone not in TIMEZONES:
+            flash(_("Choose a time zone from the list."), "error")
+            return self.index(), 400
+        current_user.timezone = zone
+        db.session.commit()
+        flash(_("Times are now shown in %(zone)s.", zone=zone.replace("_", " ")), "success")
+        return redirect(url_for(".index"))
 
     @expose("/locale", methods=("POST",))
     def locale(self) -> Any:

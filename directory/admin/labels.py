@@ -63,8 +63,11 @@ def language_name(code: str | None) -> str:
 
 
 def staff_timezone() -> str:
-    """The time zone staff read times in (DIRECTORY_STAFF_TIMEZONE, Vancouver by default)."""
-    return current_app.config.get("STAFF_TIMEZONE", "America/Vancouver")
+    """The time zone this staff member reads times in: their own (chosen on the admin home),
+    else DIRECTORY_STAFF_TIMEZONE, Vancouver by default."""
+    from ..i18n import babel_timezone
+
+    return babel_timezone() if current_app else "America/Vancouver"
 
 
 def when(value: Any) -> str:

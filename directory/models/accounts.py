@@ -31,6 +31,9 @@ class Role(db.Model, fsqla.FsRoleMixin):
 class User(db.Model, fsqla.FsUserMixin):
     __tablename__ = "user"
 
+    # The IANA time zone this staff member reads times in (None: DIRECTORY_STAFF_TIMEZONE).
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 

@@ -204,3 +204,28 @@ def test_category_and_listing_intervals_are_set_by_curators(app, fresh_clients):
     response = client.post(f"/admin/checks/interval/{service.id}", data={"days": "lots"},
                            follow_redirects=True)
     assert "whole number from 1 to 730" in response.get_data(as_text=True)
+
+
+def test_each_curator_reads_times_in_their_own_time_zone(app, fresh_clients):
+    from datetime import UTC, datetime
+
+    client = _editor(app)
+    service = _listing("Zoned line", checked_days_ago=300)
+    freshness.record_verification(service, method="phone", checked_by="editor@example.org",
+                                  facts={"phones": "unreachable"},
+                                  at=datetime(2026, 11, 12, 15, 0, tzinfo=UTC))
+    db.session.commit()
+    script = f"/admin/checks/script/{service.id}"
+    # 15:00 UTC is 10:00 in Toronto; Vancouver (the default) is two or three hours behind.
+    assert "Nov 12, 2026, 10:00:00" not in client.get(script).get_data(as_text=True)
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'name="timezone"' in home
+    assert client.post("/admin/timezone", data={"timezone": "Mars/Olympus"}).status_code == 400
+    assert client.post("/admin/timezone",
+                       data={"timezone": "America/Toronto"}).status_code == 302
+    assert "Nov 12, 2026, 10:00:00" in client.get(script).get_data(as_text=True)
+    # Someone else keeps their own.
+    make_user("other@example.org", "editor")
+    other = app.test_client()
+    sign_in(other, "other@example.org")
+    assert "Nov 12, 2026, 10:00:00" not in other.get(script).get_data(as_text=True)
