@@ -35,10 +35,13 @@ def send_requests_command(due_within: int, dry_run: bool) -> None:
     or a contact), listings already waiting on the provider (a link that still works, or an
     answer in the review queue), and listings whose last message to that address bounced.
     """
-    from .cli import _cli_actor
+    from .cli import _cli_actor, _fail
     from .operations import provider, set_actor
 
     set_actor(_cli_actor())
+    problem = provider.sending_problem()
+    if problem and not dry_run:
+        _fail(f"Nothing sent: {problem}", 1)
     plan = provider.plan_requests(due_within)
     if dry_run:
         for service, address in plan.to_ask:
@@ -69,10 +72,13 @@ def _summary(title: str, *, plan, **counts: int) -> None:
 def send_reminders_command(dry_run: bool) -> None:
     """Remind providers who have not answered (VERIFY_REMINDER_DAYS after the first message,
     default 7 and 14 days), and mark links past their date expired."""
-    from .cli import _cli_actor
+    from .cli import _cli_actor, _fail
     from .operations import provider, set_actor
 
     set_actor(_cli_actor())
+    problem = provider.sending_problem()
+    if problem and not dry_run:
+        _fail(f"Nothing sent: {problem}", 1)
     due = provider.due_reminders()
     if dry_run:
         for req, number in due:

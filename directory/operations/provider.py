@@ -162,6 +162,7 @@ def render_message(req: m.VerificationRequest, *, reminder: int = 0) -> tuple[st
     env = current_app.jinja_env
     with force_locale(BABEL_LOCALE.get(req.locale, req.locale)):
         name, _name_locale = service.translated("name", req.locale)
+        name = " ".join(name.split())  # a line break in a name must not break the header
         context = {"name": name, "link": link_url(req), "reminder": reminder,
                    "expires": format_date(req.expires_at, "long"),
                    "lang": req.locale.replace("_", "-"),
@@ -205,7 +206,7 @@ def send_request(req: m.VerificationRequest, *, reminder: int = 0,
                 connection.close()
             except (smtplib.SMTPException, OSError):
                 pass
-    except (smtplib.SMTPException, OSError, ValidationError) as exc:
+    except (smtplib.SMTPException, OSError, ValueError, ValidationError) as exc:
         detail = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationError) \
             else f"{type(exc).__name__}: {exc}"
         req.error = detail[:ERROR_MAX]
@@ -223,6 +224,15 @@ def send_request(req: m.VerificationRequest, *, reminder: int = 0,
     req.error = None
     db.session.flush()
     return True
+
+
+def sending_problem() -> str | None:
+    """Why no message can be sent from here (a setting missing), or None."""
+    if not current_app.config.get("MAIL_DEFAULT_SENDER"):
+        return "Set DIRECTORY_MAIL_DEFAULT_SENDER (the From address) to send messages."
+    if not current_app.config.get("PUBLIC_URL") and not has_request_context():
+        return "Set DIRECTORY_PUBLIC_URL (the site's address) so e-mailed links point to it."
+    return None
 
 
 @dataclass

@@ -294,3 +294,25 @@ def test_an_unreachable_mail_server_is_a_failed_send(app, mailbox):
     db.session.commit()
     assert req.status == "failed" and "Connection" in req.error
     assert not mailbox.messages
+
+
+@SQLITE_ONLY
+def test_the_commands_refuse_to_send_without_a_sender(app, runner, mailbox):
+    _listing(email="harbour@example.org")
+    app.config["MAIL_DEFAULT_SENDER"] = None
+    for command in (["verify", "send-requests"], ["verify", "send-reminders"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 1 and "DIRECTORY_MAIL_DEFAULT_SENDER" in result.output
+    assert not _requests() and not mailbox.messages
+
+
+@SQLITE_ONLY
+def test_a_line_break_in_a_name_does_not_break_the_message(app, mailbox):
+    service = _listing(email="harbour@example.org")
+    service.name = "Harbour\r\nBcc: someone@example.org"
+    db.session.commit()
+    req = ops.create_request(service)
+    db.session.commit()
+    assert ops.send_request(req)
+    [message] = mailbox.messages
+    assert message["Bcc"] is None and "Harbour Bcc:" in message["Subject"]
