@@ -23,8 +23,9 @@ from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES, select_locale
 from ..operations.misses import count_after_response
 from ..operations import freshness
-from ..search.documents import (DAY_CODES, exception_rows, listing_timezone, schedule_rows,
-                                service_schedules)
+from ..search.documents import (DAY_CODES, Taxonomy, exception_rows, listing_interval,
+                                listing_timezone, schedule_rows, service_schedules,
+                                service_term_ids)
 from ..search.query import search
 from ..search.request import QueryError, SearchRequest, form_values
 from ..search.row import (alert_is_current, capacity_at, is_open_at, shows_24_7,
@@ -82,7 +83,8 @@ def _load_crisis_lines(locale: str) -> list[dict[str, Any]]:
         phone = db.session.scalar(sa.select(m.Phone).where(m.Phone.service_id == service.id)
                                   .order_by(m.Phone.type.desc(), m.Phone.id).limit(1))
         name, name_locale = service.translated("name", locale)
-        facts = dated_facts(service, locale) if service.open_24_7 else {"open_24_7": False}
+        facts = (dated_facts(service, locale, overdue=False) if service.open_24_7
+                 else {"open_24_7": False})
         out.append({"id": service.id, "name": name, "name_locale": name_locale,
                     "phone": phone.number if phone else None,
                     "text_ok": bool(phone and phone.text_ok), "open_24_7": facts["open_24_7"],
@@ -150,8 +152,23 @@ def _hours(service: m.Service, locale: str) -> list[dict[str, Any]]:
     return rows
 
 
-def dated_facts(service: m.Service, locale: str, now: datetime | None = None
-                ) -> dict[str, Any]:
+def _overdue(service: m.Service, now: datetime) -> bool:
+    """Whether the listing is overdue for checking (``operations.freshness``'s plan), with the
+    category tree loaded once per request (the API shows many listings at once)."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return freshness.is_overdue(service, now=now)
+    taxonomy = g.get("_freshness_taxonomy")
+    if taxonomy is None:
+        taxonomy = g._freshness_taxonomy = Taxonomy.load()
+    terms = service_term_ids([service.id]).get(service.id, [])
+    return freshness.is_overdue(service, now=now,
+                                interval=listing_interval(service, terms, taxonomy))
+
+
+def dated_facts(service: m.Service, locale: str, now: datetime | None = None, *,
+                overdue: bool = True) -> dict[str, Any]:
     """What the listing says about today, by the one rule (``search.row``): open now, "open
     24/7", closures and changed hours of the coming weeks, the current public alert, capacity
     while fresh, and whether it is overdue for checking."""
@@ -174,7 +191,7 @@ def dated_facts(service: m.Service, locale: str, now: datetime | None = None
         "alert": alert, "alert_locale": alert_locale,
         "capacity": capacity,
         "capacity_updated_at": service.capacity_updated_at if capacity else None,
-        "overdue": freshness.is_overdue(service, now=now),
+        "overdue": _overdue(service, now) if overdue else False,
     }
 
 
