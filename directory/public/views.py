@@ -159,8 +159,14 @@ _plan_cache: dict[tuple[str, int], dict[str, int]] = {}
 
 def _category_plan(seq: int | None) -> dict[str, int]:
     """``operations.freshness.category_intervals``, kept until the next committed edit."""
-    if seq is None:
-        return freshness.category_intervals()
+    if seq is None:  # no change-log position read in this request: keep it for the request
+        from flask import g, has_request_context
+
+        if not has_request_context():
+            return freshness.category_intervals()
+        if g.get("_category_plan") is None:
+            g._category_plan = freshness.category_intervals()
+        return g._category_plan
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], seq)
     found = _plan_cache.get(key)
     if found is None:
