@@ -222,11 +222,13 @@ def sqlite_database_url(tmp_path, sqlite_template) -> str:
 def _forget_crisis_lines():
     """The crisis-line cache is keyed by database and change-log position; a test database
     emptied and refilled reaches the same position with other rows, so no test inherits it."""
-    from directory.public.views import _crisis_cache
+    from directory.public.views import _crisis_cache, _plan_cache
 
     _crisis_cache.clear()
+    _plan_cache.clear()
     yield
     _crisis_cache.clear()
+    _plan_cache.clear()
 
 
 @pytest.fixture(autouse=True)

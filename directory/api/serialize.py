@@ -52,7 +52,10 @@ def add_dated_facts(out: dict[str, Any], service: m.Service, locale: str) -> Non
     the alert only while current, capacity only while fresh, and how it was last checked."""
     from ..public.views import dated_facts
 
-    facts = dated_facts(service, locale)
+    term_ids = [a["taxonomy_term_id"] for a in out.get("attributes", [])
+                if isinstance(a, dict) and a.get("taxonomy_term_id")] \
+        if "attributes" in out else None
+    facts = dated_facts(service, locale, term_ids=term_ids)
     out["open_now"] = facts["open_now"]
     out["open_24_7"] = facts["open_24_7"]
     out["hours_exceptions"] = [change_json(c) for c in facts["exceptions"]]

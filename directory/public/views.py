@@ -67,6 +67,9 @@ def crisis_lines() -> list[dict[str, Any]]:
     """
     locale = current_locale()
     seq = db.session.scalar(sa.select(sa.func.max(m.SearchChange.seq))) or 0
+    from flask import g
+
+    g._change_seq = seq  # what else is kept until the next edit reads it from here
     # the hour too: "24 hours" depends on the day's closures and changed hours
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], locale, seq,
            datetime.now(tz=ZoneInfo("UTC")).strftime("%Y%m%d%H"))
@@ -89,7 +92,8 @@ def _load_crisis_lines(locale: str) -> list[dict[str, Any]]:
         phone = db.session.scalar(sa.select(m.Phone).where(m.Phone.service_id == service.id)
                                   .order_by(m.Phone.type.desc(), m.Phone.id).limit(1))
         name, name_locale = service.translated("name", locale)
-        facts = dated_facts(service, locale) if service.open_24_7 else {"open_24_7": False}
+        facts = (dated_facts(service, locale, overdue=False) if service.open_24_7
+                 else {"open_24_7": False})
         out.append({"id": service.id, "name": name, "name_locale": name_locale,
                     "phone": phone.number if phone else None,
                     "text_ok": bool(phone and phone.text_ok), "open_24_7": facts["open_24_7"],
@@ -157,8 +161,50 @@ def _hours(service: m.Service, locale: str) -> list[dict[str, Any]]:
     return rows
 
 
-def dated_facts(service: m.Service, locale: str, now: datetime | None = None
-                ) -> dict[str, Any]:
+_plan_cache: dict[tuple[str, int], dict[str, int]] = {}
+
+
+def _category_plan(seq: int | None) -> dict[str, int]:
+    """``operations.freshness.category_intervals``, kept until the next committed edit."""
+    if seq is None:  # no change-log position read in this request: keep it for the request
+        from flask import g, has_request_context
+
+        if not has_request_context():
+            return freshness.category_intervals()
+        if g.get("_category_plan") is None:
+            g._category_plan = freshness.category_intervals()
+        return g._category_plan
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], seq)
+    found = _plan_cache.get(key)
+    if found is None:
+        if len(_plan_cache) > 16:
+            _plan_cache.clear()
+        found = _plan_cache[key] = freshness.category_intervals()
+    return found
+
+
+def _overdue(service: m.Service, now: datetime, term_ids: list[str] | None) -> bool:
+    """Whether the listing is overdue for checking, by ``operations.freshness``'s plan (its
+    own interval, else the shortest of its categories', 30 days for a crisis line, else the
+    default)."""
+    from flask import g
+
+    if term_ids is None:
+        return freshness.is_overdue(service, now=now)
+    if service.verify_interval_days:
+        interval = int(service.verify_interval_days)
+    else:
+        plan = _category_plan(g.get("_change_seq"))
+        candidates = [plan[t] for t in term_ids if t in plan]
+        if service.crisis_line:
+            candidates.append(freshness.CRISIS_LINE_DAYS)
+        interval = min(candidates) if candidates else int(
+            current_app.config.get("VERIFY_INTERVAL_DAYS", 180))
+    return freshness.is_overdue(service, now=now, interval=interval)
+
+
+def dated_facts(service: m.Service, locale: str, now: datetime | None = None, *,
+                overdue: bool = True, term_ids: list[str] | None = None) -> dict[str, Any]:
     """What the listing says about today, by the one rule (``search.row``): open now, "open
     24/7", closures and changed hours of the coming weeks, the current public alert, capacity
     while fresh, and whether it is overdue for checking."""
@@ -181,7 +227,7 @@ def dated_facts(service: m.Service, locale: str, now: datetime | None = None
         "alert": alert, "alert_locale": alert_locale,
         "capacity": capacity,
         "capacity_updated_at": service.capacity_updated_at if capacity else None,
-        "overdue": freshness.is_overdue(service, now=now),
+        "overdue": _overdue(service, now, term_ids) if overdue else False,
     }
 
 
@@ -200,7 +246,7 @@ _LISTING_OPTIONS = (
     joinedload(m.Service.languages),
     _joined_translated(m.Service.cost_options),
     _joined_translated(m.Service.required_documents),
-    selectinload(m.Service.hours_exceptions),
+    joinedload(m.Service.hours_exceptions),
     selectinload(m.Service.service_at_locations).options(
         joinedload(m.ServiceAtLocation.translations),
         joinedload(m.ServiceAtLocation.location).options(
@@ -247,11 +293,12 @@ def _listing_facts(service_id: str) -> dict[str, Any] | None:
         .where(m.Attribute.link_entity == "service", m.Attribute.link_id == record.id)
         .order_by(m.TaxonomyTerm.id)).unique())
     related_pages = _related_pages([term.id for term in terms]) if terms else []
-    dated = dated_facts(record, locale)
+    crisis = crisis_lines()
+    dated = dated_facts(record, locale, term_ids=[term.id for term in terms])
     return {"service": record, "phones": phones, "terms": terms, "locale": locale,
             "safe_ways": safe_ways(phones, terms),
             "hours": _hours(record, locale), "open_now": dated["open_now"], "dated": dated,
-            "related_pages": related_pages, "crisis": crisis_lines()}
+            "related_pages": related_pages, "crisis": crisis}
 
 
 SAFE_WAYS = (("text", _l("Text messages are OK")),

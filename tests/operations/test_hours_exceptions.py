@@ -85,3 +85,25 @@ def test_capacity_and_alert_are_checked(app, database_url):
         hours_exceptions.set_alert(service, "x" * 501)
     hours_exceptions.set_alert(service, "", "2020-01-01")  # removing needs no date check
     assert service.alert is None and service.alert_until is None
+
+
+def test_the_index_plans_checks_like_operations_freshness(app, database_url):
+    """The due date the search row carries is the plan's (operations.freshness.due_at)."""
+    if "postgresql" in database_url:
+        pytest.skip("the same arithmetic on both databases")
+    from directory.operations import freshness
+    from directory.search.documents import (Taxonomy, listing_due_at, listing_interval,
+                                            service_term_ids)
+
+    line = make_service(name="Night line")
+    other = make_service(name="Legal clinic", crisis_line=False)
+    own = make_service(name="Own plan", crisis_line=False)
+    own.verify_interval_days = 7
+    db.session.commit()
+    taxonomy = Taxonomy.load()
+    for service in (line, other, own):
+        terms = service_term_ids([service.id]).get(service.id, [])
+        interval = listing_interval(service, terms, taxonomy)
+        assert interval == freshness.interval_days(service)
+        assert listing_due_at(service, interval) == freshness.due_at(service)
+    assert [listing_interval(s, [], taxonomy) for s in (line, other, own)] == [30, 180, 7]

@@ -179,3 +179,26 @@ def test_widget_cards_show_status_and_see_all_opens_our_search(app, live_server,
     page.wait_for_url(f"{live_server.url}/fr/search")
     assert "harbour" not in page.url
     assert page.locator(".result-count").inner_text().startswith("12")
+
+
+def test_a_temporarily_closed_house_is_not_open_24_7_in_the_widget(app, live_server, sites, page):
+    """The widget draws from the API's hits: a closed house open "24/7" shows as closed."""
+    (allowed, _other), allowed_dir, _other_dir = sites
+    closed = make_service(name="Harbour Transition House", crisis_line=False, open_24_7=True,
+                          status="temporarily closed", translations=[])
+    sync.rebuild(app)
+    db.session.add(m.Partner(key="harbour-centre", name="Harbour Centre",
+                             allowed_origins=allowed.url, active=True))
+    db.session.commit()
+    write_pages(allowed_dir, live_server.url, "harbour-centre")
+    page.goto(f"{allowed.url}/partner.html")
+    search_box = page.locator("[data-support-directory] input[type=search]")
+    search_box.wait_for()
+    search_box.fill("transition house")
+    page.locator("[data-support-directory] button[type=submit]").click()
+    item = page.locator("[data-support-directory] li", has_text="Harbour Transition House")
+    item.first.wait_for()
+    text = item.first.inner_text()
+    assert "24/7" not in text and "24 h" not in text, text
+    assert "Fermé temporairement" in text, text
+    assert closed.id
