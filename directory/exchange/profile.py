@@ -64,6 +64,11 @@ FIELD_NOTES: dict[str, str] = {
     "alert_until": "The public alert is shown until then (none: until removed).",
     "verifications": "Exports only: the listing's checks, oldest first, with the outcome per "
                      "contact fact.",
+    "open_now": "API only: open at the time of the answer, by the one open-now rule (status, "
+                "closures and changed hours included).",
+    "hours_exceptions": "API only: dated closures and changed hours that have not ended yet.",
+    "verification": "API only: when and how the listing was last checked, and whether it is "
+                    "overdue for its next check.",
 }
 ENUMS: dict[str, tuple[str, ...]] = {"last_verified_method": m.VERIFICATION_METHODS,
                                      "capacity": m.CAPACITY_STATES}
@@ -164,6 +169,25 @@ def extension_properties(entity: str, schema_dir: str) -> dict[str, dict[str, An
     if entity == "service":
         out["verifications"] = {"type": "array", "items": verification_item(),
                                 "description": FIELD_NOTES["verifications"]}
+        out["open_now"] = {"type": "boolean", "description": FIELD_NOTES["open_now"]}
+        clock = {"type": ["string", "null"], "pattern": "^[0-2][0-9]:[0-5][0-9]$"}
+        out["hours_exceptions"] = {
+            "type": "array", "description": FIELD_NOTES["hours_exceptions"],
+            "items": {"type": "object", "additionalProperties": False,
+                      "required": ["starts_on", "ends_on", "closed"],
+                      "properties": {"starts_on": {"type": "string", "format": "date"},
+                                     "ends_on": {"type": "string", "format": "date"},
+                                     "closed": {"type": "boolean"},
+                                     "opens_at": clock, "closes_at": clock,
+                                     "reason": {"type": ["string", "null"]}}}}
+        out["verification"] = {
+            "type": "object", "additionalProperties": False,
+            "description": FIELD_NOTES["verification"],
+            "required": ["overdue"],
+            "properties": {"last_verified_at": {"type": ["string", "null"],
+                                                "format": "date-time"},
+                           "method": {"enum": [*m.VERIFICATION_METHODS, None]},
+                           "overdue": {"type": "boolean"}}}
     if entity == "organization":
         out["services"] = {"type": "array", "items": {"$ref": "#/$defs/service"},
                            "description": FIELD_NOTES["services"]}

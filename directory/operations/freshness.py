@@ -71,16 +71,23 @@ def intervals_for(services: Iterable[m.Service]) -> dict[str, int]:
                 m.Attribute.link_id, m.Attribute.taxonomy_term_id).where(
                 m.Attribute.link_entity == "service", m.Attribute.link_id.in_(chunk))):
             links.setdefault(link_id, []).append(term_id)
-    out: dict[str, int] = {}
-    for service in services:
-        if service.verify_interval_days:
-            out[service.id] = int(service.verify_interval_days)
-            continue
-        candidates = [by_term[t] for t in links.get(service.id, ()) if t in by_term]
-        if service.crisis_line:
-            candidates.append(CRISIS_LINE_DAYS)
-        out[service.id] = min(candidates) if candidates else default
-    return out
+    return {service.id: plan_interval(service, links.get(service.id, ()), by_term, default)
+            for service in services}
+
+
+def plan_interval(service: m.Service, term_ids: Iterable[str], by_term: Mapping[str, int],
+                  default: int | None = None) -> int:
+    """The listing's days between checks, given its category ids and ``category_intervals()``:
+    its own interval, else the shortest of its categories', 30 days for a crisis line, else
+    the default."""
+    if service.verify_interval_days:
+        return int(service.verify_interval_days)
+    candidates = [by_term[t] for t in term_ids if t in by_term]
+    if service.crisis_line:
+        candidates.append(CRISIS_LINE_DAYS)
+    if candidates:
+        return min(candidates)
+    return default if default is not None else _defaults()[0]
 
 
 def interval_days(service: m.Service) -> int:

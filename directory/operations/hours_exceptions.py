@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import models as m
 from ..extensions import db
@@ -160,13 +161,16 @@ def set_alert(service: m.Service, text: str | None, until: datetime | str | None
     return service
 
 
-def set_capacity(service: m.Service, capacity: str | None) -> m.Service:
-    """Accepting / waitlist / full (or None to clear), stamped with now and the actor."""
+def set_capacity(service: m.Service, capacity: str | None, *,
+                 by: str | None = None) -> m.Service:
+    """Accepting / waitlist / full (or None to clear), stamped with now and who set it
+    (``by``, else the actor). Staff's one tap and the provider's link both come here."""
     capacity = capacity or None
     if capacity is not None and capacity not in m.CAPACITY_STATES:
-        raise ValidationError([FieldError("capacity", "Choose accepting, waitlist or full.")])
+        raise ValidationError([FieldError("capacity", _("Choose accepting, waitlist or full."),
+                                          service.id)])
     service.capacity = capacity
     service.capacity_updated_at = m.utcnow() if capacity else None
-    service.capacity_updated_by = current_actor() if capacity else None
+    service.capacity_updated_by = (by or current_actor()) if capacity else None
     db.session.flush()
     return service

@@ -34,7 +34,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from .. import models as m
 from ..extensions import db, mail
 from ..i18n import BABEL_LOCALE, DEFAULT_LOCALE, normalize_locale
-from . import freshness, revisions
+from . import freshness, hours_exceptions, revisions
 from .audit import acting_as, current_actor
 from .errors import FieldError, ValidationError
 
@@ -417,18 +417,6 @@ def _close(req: m.VerificationRequest, outcome: str,
     db.session.flush()
 
 
-def set_capacity(service: m.Service, state: str, *, by: str) -> m.Service:
-    """Record the listing's capacity now (accepting / waitlist / full)."""
-    if state not in m.CAPACITY_STATES:
-        raise ValidationError([FieldError("capacity", _("Choose accepting, waitlist or full."),
-                                          service.id)])
-    service.capacity = state
-    service.capacity_updated_at = m.utcnow()
-    service.capacity_updated_by = by
-    db.session.flush()
-    return service
-
-
 def update_capacity(req: m.VerificationRequest, state: str) -> m.Service:
     """The provider's one-tap capacity; the link stays open for the rest of the form."""
     service = db.session.get(m.Service, req.service_id)
@@ -437,7 +425,7 @@ def update_capacity(req: m.VerificationRequest, state: str) -> m.Service:
             "Capacity is kept only for shelters, transition houses and walk-in services."),
             service.id)])
     with acting_as(provider_actor(req)):
-        return set_capacity(service, state, by="provider")
+        return hours_exceptions.set_capacity(service, state, by="provider")
 
 
 def confirm_listing(req: m.VerificationRequest) -> m.Verification:

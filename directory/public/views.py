@@ -191,16 +191,9 @@ def _overdue(service: m.Service, now: datetime, term_ids: list[str] | None) -> b
 
     if term_ids is None:
         return freshness.is_overdue(service, now=now)
-    if service.verify_interval_days:
-        interval = int(service.verify_interval_days)
-    else:
-        plan = _category_plan(g.get("_change_seq"))
-        candidates = [plan[t] for t in term_ids if t in plan]
-        if service.crisis_line:
-            candidates.append(freshness.CRISIS_LINE_DAYS)
-        interval = min(candidates) if candidates else int(
-            current_app.config.get("VERIFY_INTERVAL_DAYS", 180))
-    return freshness.is_overdue(service, now=now, interval=interval)
+    plan = {} if service.verify_interval_days else _category_plan(g.get("_change_seq"))
+    return freshness.is_overdue(service, now=now,
+                                interval=freshness.plan_interval(service, term_ids, plan))
 
 
 def dated_facts(service: m.Service, locale: str, now: datetime | None = None, *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from admin.staff import make_user, sign_in
 from factories import make_service, uid
@@ -13,6 +14,12 @@ from directory.extensions import db
 from directory.operations import checks, freshness
 
 TEAM = ("ana@example.org", "bo@example.org", "chen@example.org")
+
+
+@pytest.fixture
+def app_config(app_config):
+    """The queue reads the database only: no search index to keep in step with each commit."""
+    return {**app_config, "SEARCH_SYNC_ON_COMMIT": False}
 
 
 def _listing(name, *, crisis=False, checked_days_ago=None, publish=True, **extra):

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def app_config(app_config, mail_config):
-    return {**app_config, **mail_config}
+    return {**app_config, **mail_config, "SEARCH_SYNC_ON_COMMIT": False}  # no search here
 
 
 def _due(**overrides):

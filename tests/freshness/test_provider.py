@@ -26,7 +26,8 @@ LINK = re.compile(r"https://directory\.example\.org(/[a-z_A-Z]+/update/[A-Za-z0-
 @pytest.fixture
 def app_config(app_config, mail_config):
     # CSRF on, as in production: the provider's form must work without a session.
-    return {**app_config, **mail_config, "WTF_CSRF_ENABLED": True}
+    return {**app_config, **mail_config, "WTF_CSRF_ENABLED": True,
+            "SEARCH_SYNC_ON_COMMIT": False}  # nothing here reads the search index
 
 
 def _listing(*, days_since_check: int | None = 20, **overrides):

@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.browser,
 
 @pytest.fixture
 def app_config(app_config, mail_config):
-    return {**app_config, **mail_config, "WTF_CSRF_ENABLED": True}
+    return {**app_config, **mail_config, "WTF_CSRF_ENABLED": True,
+            "SEARCH_SYNC_ON_COMMIT": False}  # nothing here reads the search index
 
 
 def _sent_link(service) -> str:

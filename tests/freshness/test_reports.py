@@ -30,7 +30,7 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.fixture
 def app_config(app_config):
     """A generous report limit (the rate-limit test sets its own) and cheap password hashes."""
-    return {**app_config, "RATELIMIT_REPORT": "1000 per hour",
+    return {**app_config, "RATELIMIT_REPORT": "1000 per hour", "SEARCH_SYNC_ON_COMMIT": False,
             "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
                 "argon2__memory_cost": 1024, "argon2__rounds": 1, "argon2__parallelism": 1}}
 

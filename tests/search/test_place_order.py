@@ -37,12 +37,13 @@ def test_a_place_sorts_by_distance_unless_another_order_was_chosen(two_cities, c
     assert [h["id"] for h in api.get_json()["contents"]] == [far.id, near.id]
 
 
-@pytest.mark.parametrize("place", ["V5K 0A1", "v5k0a1", "V5K", "v5k 0a1 ", "Vancouver"])
-def test_full_postal_codes_and_forward_sortation_areas_resolve(two_cities, place):
+def test_full_postal_codes_and_forward_sortation_areas_resolve(two_cities):
     far, near = two_cities
-    results = search("shelter", near=place)
-    assert [h.id for h in results.hits] == [far.id, near.id]
-    assert results.hits[0].distance_km is not None and results.hits[0].distance_km < 20
+    for place in ("V5K 0A1", "v5k0a1", "V5K", "v5k 0a1 ", "Vancouver"):
+        results = search("shelter", near=place)
+        assert [h.id for h in results.hits] == [far.id, near.id], place
+        assert results.hits[0].distance_km is not None, place
+        assert results.hits[0].distance_km < 20, place
 
 
 def test_the_public_form_sorts_by_distance_by_default_and_keeps_results_for_an_unknown_place(
@@ -63,16 +64,15 @@ def test_the_public_form_sorts_by_distance_by_default_and_keeps_results_for_an_u
     assert {h["id"] for h in api.get_json()["contents"]} == {far.id, near.id}
 
 
-@pytest.mark.parametrize("place, locale", [
-    ("蒙特利尔", "zh_Hans"), ("몬트리올", "ko"), ("مونتريال", "ar"), ("Montréal (Québec)", "fr"),
-    ("montreal, qc", "en"), ("Laval", "fr"), ("Longueuil", "en")])
-def test_cities_resolve_in_every_spelling_even_without_a_listing_there(two_cities, place,
-                                                                       locale):
+def test_cities_resolve_in_every_spelling_even_without_a_listing_there(two_cities):
     far, near = two_cities
-    results = search("shelter", near=place, locale=locale)
-    assert results.place_unknown is None
-    assert [h.id for h in results.hits] == [near.id, far.id]
-    assert results.hits[0].distance_km < 25
+    for place, locale in (("蒙特利尔", "zh_Hans"), ("몬트리올", "ko"), ("مونتريال", "ar"),
+                          ("Montréal (Québec)", "fr"), ("montreal, qc", "en"), ("Laval", "fr"),
+                          ("Longueuil", "en")):
+        results = search("shelter", near=place, locale=locale)
+        assert results.place_unknown is None, place
+        assert [h.id for h in results.hits] == [near.id, far.id], place
+        assert results.hits[0].distance_km < 25, place
 
 
 def test_the_bundled_city_table_is_well_formed():

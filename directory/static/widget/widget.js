@@ -28,7 +28,7 @@
     ".m{font-size:.9em;color:#555}.c{display:inline-block;font-size:.8em;background:#fde7e9;" +
     "color:#8a0015;border-radius:4px;padding:0 4px;margin-left:4px}mark{background:#fff3a0}" +
     "[role=status]{min-height:1.4em;font-size:.9em;margin-top:6px}.o{color:#1d6b2f}" +
-    ".n{white-space:nowrap}.r{font-size:.85em;margin-top:2px}.r a{font-weight:400}.all{margin-top:8px}.all button{width:100%}" +
+    ".n{white-space:nowrap}.r{font-size:.85em;margin-top:2px}.all{margin-top:8px}.all button{width:100%}" +
     "a:focus,button:focus,input:focus{outline:3px solid #ffbf47;outline-offset:1px}";
 
   function el(tag, attrs, text) {
@@ -158,12 +158,11 @@
           if (hit.phone.tty) { phone.appendChild(document.createTextNode(" " + t.tty)); }
           item.appendChild(phone);
         }
-        /* "Something wrong?": the listing's report form on our site, in a new tab. */
-        if (t.report) {
-          var report = el("div", { "class": "r" });
-          report.appendChild(el("a", { href: hit.url + "/report", target: "_blank",
-            rel: "noreferrer noopener", title: t.report_title }, t.report));
-          item.appendChild(report);
+        if (t.report) { // "Something wrong?" opens our report form in a new tab
+          var r = el("div", { "class": "r" });
+          r.appendChild(el("a", { href: hit.url + "/report", target: "_blank",
+            rel: "noreferrer", title: t.report_title }, t.report));
+          item.appendChild(r);
         }
         list.appendChild(item);
       });
