@@ -186,6 +186,10 @@ def test_a_temporarily_closed_house_is_not_open_24_7_in_the_widget(app, live_ser
     (allowed, _other), allowed_dir, _other_dir = sites
     closed = make_service(name="Harbour Transition House", crisis_line=False, open_24_7=True,
                           status="temporarily closed", translations=[])
+    waiting = make_service(name="Cove Transition House", crisis_line=False, open_24_7=True,
+                           translations=[])
+    waiting.capacity, waiting.capacity_updated_at = "waitlist", m.utcnow()
+    db.session.commit()
     sync.rebuild(app)
     db.session.add(m.Partner(key="harbour-centre", name="Harbour Centre",
                              allowed_origins=allowed.url, active=True))
@@ -201,4 +205,7 @@ def test_a_temporarily_closed_house_is_not_open_24_7_in_the_widget(app, live_ser
     text = item.first.inner_text()
     assert "24/7" not in text and "24 h" not in text, text
     assert "Fermé temporairement" in text, text
-    assert closed.id
+    # Capacity shows on the card while it is fresh.
+    cove = page.locator("[data-support-directory] li", has_text="Cove Transition House")
+    assert "Liste d'attente" in cove.first.inner_text()
+    assert "Liste d'attente" not in text and closed.id and waiting.id

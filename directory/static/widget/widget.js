@@ -1,9 +1,7 @@
-/* Support Directory search widget. One tag on a partner page:
-     <script src="https://DIRECTORY/widget.js" data-partner="KEY" data-locale="fr" async></script>
-   Renders a search box and results inside a Shadow DOM, calls only the directory's API, sets no
-   cookie and no storage, and offers a quick exit that takes the whole tab to a neutral site.
-   Optional attributes: data-category, data-region, data-color (#rrggbb), data-target (element
-   id to render into). No dependencies, no build step. */
+/* Support Directory search widget (docs: /api/v1/docs). One tag on a partner page:
+     <script src="https://DIRECTORY/widget.js" data-partner="KEY" async></script>
+   Shadow DOM, our API only, no cookie or storage, a quick exit. Optional: data-locale,
+   data-category, data-region, data-color, data-target. */
 (function () {
   "use strict";
   var script = document.currentScript ||
@@ -143,6 +141,7 @@
         var state = hit.status == "temporarily closed" ? t.shut : hit.open_24_7 ? t.open_24_7 : hit.open_now === true ? t.open_now :
           hit.open_now === false ? t.closed : "";
         if (state) { item.appendChild(el("span", { "class": "c" + (hit.open_now ? " o" : "") }, state)); }
+        if (hit.capacity && t[hit.capacity.state]) { item.appendChild(el("span", { "class": "c" }, t[hit.capacity.state])); }
         var places = (hit.areas || []).concat(hit.cities || []);
         var meta = [hit.organization].concat(places.slice(0, 2)).filter(Boolean).join(", ");
         if (meta) { var m = el("div", { "class": "m" }); m.appendChild(el("bdi", {}, meta)); item.appendChild(m); }
