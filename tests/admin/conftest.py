@@ -22,6 +22,8 @@ def pytest_collection_modifyitems(config, items):
 def app_config(app_config, tmp_path):
     """Cheap argon2 parameters (the tests sign in often) and uploads kept in tmp_path."""
     return {**app_config, "ADMIN_UPLOAD_DIR": str(tmp_path / "admin-imports"),
+            # The back office reads the database; files whose tests search turn this back on.
+            "SEARCH_SYNC_ON_COMMIT": False,
             "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
                 "argon2__memory_cost": 1024, "argon2__rounds": 1, "argon2__parallelism": 1}}
 

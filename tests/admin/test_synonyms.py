@@ -3,6 +3,7 @@ once (the listings using the words are re-indexed; queries use the new group).""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from admin.staff import form_data
 from factories import make_service
@@ -11,6 +12,12 @@ from directory import models as m
 from directory.extensions import db
 from directory.search import sync
 from directory.search.query import search
+
+
+@pytest.fixture
+def app_config(app_config):
+    """These tests search right after an edit: keep the index in step with each commit."""
+    return {**app_config, "SEARCH_SYNC_ON_COMMIT": True}
 
 
 def create(client, locale: str, terms: str, note: str = ""):
