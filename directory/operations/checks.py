@@ -152,11 +152,16 @@ def lead_list() -> list[m.Service]:
         .order_by(m.Service.crisis_line.desc(), m.Service.name)))
 
 
+def _get(model: type, record_id: str) -> Any:
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise NotFound(model.__tablename__, record_id)
+    return record
+
+
 def reassign(service_id: str, email: str | None) -> m.Service:
     """Give a listing's check to another curator (``None``: back to the shared pool)."""
-    service = db.session.get(m.Service, service_id)
-    if service is None:
-        raise NotFound("service", service_id)
+    service = _get(m.Service, service_id)
     if email:
         if email not in {u.email for u in curators()}:
             raise ValidationError([FieldError("assignee", "not an active curator", email)])
@@ -169,9 +174,7 @@ def reassign(service_id: str, email: str | None) -> m.Service:
 
 def clear_lead_flag(service_id: str) -> m.Service:
     """The team lead has dealt with it."""
-    service = db.session.get(m.Service, service_id)
-    if service is None:
-        raise NotFound("service", service_id)
+    service = _get(m.Service, service_id)
     service.lead_flag = None
     db.session.flush()
     return service
@@ -179,9 +182,7 @@ def clear_lead_flag(service_id: str) -> m.Service:
 
 def set_interval(service_id: str, days: int | None) -> m.Service:
     """A listing's own days between checks (``None``: from its categories)."""
-    service = db.session.get(m.Service, service_id)
-    if service is None:
-        raise NotFound("service", service_id)
+    service = _get(m.Service, service_id)
     service.verify_interval_days = _checked_days(days, "verify_interval_days")
     db.session.flush()
     return service
@@ -189,9 +190,7 @@ def set_interval(service_id: str, days: int | None) -> m.Service:
 
 def set_category_interval(term_id: str, days: int | None) -> m.TaxonomyTerm:
     """A category's days between checks (``None``: inherited from its parent or the default)."""
-    term = db.session.get(m.TaxonomyTerm, term_id)
-    if term is None:
-        raise NotFound("taxonomy_term", term_id)
+    term = _get(m.TaxonomyTerm, term_id)
     term.verify_interval_days = _checked_days(days, "verify_interval_days")
     db.session.flush()
     return term
