@@ -18,6 +18,7 @@ from .. import models as m
 from ..extensions import db
 from ..exchange.profile import HSDS_VERSIONS, profile_url
 from ..operations.misses import count_after_response
+from ..search.places import fsa_centre
 from ..search.query import SearchResults, search
 from ..search.request import FILTER_KEYS, SORTS, QueryError, SearchRequest
 from ..search.row import haversine_km
@@ -163,14 +164,19 @@ def area_filter(params: Params) -> tuple[set[str], set[str]] | None:
         return candidate.startswith(code[:3]) if prefix else candidate == code
 
     if proximity is not None:
-        for prefix in (False, True):
+        # As search's "near": the listings giving this very code, else the bundled centre of its
+        # forward sortation area, else the listings in that area (an area newer than the table).
+        def centroid(prefix: bool) -> tuple[float, float] | None:
             points = [(lat, lon) for _l, _s, lat, lon, pc in rows
                       if lat is not None and lon is not None and matches(pc, prefix)]
-            if points:
-                break
-        else:
+            if not points:
+                return None
+            return (sum(p[0] for p in points) / len(points),
+                    sum(p[1] for p in points) / len(points))
+
+        centre = centroid(False) or fsa_centre(code) or centroid(True)
+        if centre is None:
             raise ApiError(_("We do not know where this postcode is."), "postcode")
-        centre = (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
         near = {(loc, svc) for loc, svc, lat, lon, _pc in rows if lat is not None
                 and lon is not None and haversine_km(centre, (lat, lon)) * 1000 <= proximity}
         return {loc for loc, _svc in near}, {svc for _loc, svc in near}

@@ -29,7 +29,7 @@ from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 
 from .documents import fold
-from .places import city_centre, looks_postal
+from .places import city_centre, fsa_centre, looks_postal
 from .row import OPEN_STATUSES, HoursTable, SearchRow, _parse_utc, distances_km
 
 B = 0.75
@@ -510,8 +510,10 @@ class SearcherCache:
         if not compact:
             return None
         if looks_postal(key):
-            # A postal code or its forward sortation area, as the listings give them.
-            return self.centroids.get(key) or self.centroids.get(compact[:3])
+            # A full postal code that listings give, else its forward sortation area's centre
+            # (bundled table), else the centre of that area's listings (an FSA newer than it).
+            return (self.centroids.get(key) or fsa_centre(compact)
+                    or self.centroids.get(compact[:3]))
         # A city: its centre from the bundled table (any spelling), else where its listings are.
         return city_centre(name) or self.centroids.get(key)
 

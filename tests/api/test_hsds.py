@@ -137,6 +137,14 @@ def test_postcode_and_proximity_find_public_sites_only(client, listings, conform
     assert hidden["total_items"] == 0
     unknown = client.get("/api/v1/services?postcode=Z9Z9Z9&proximity=1000")
     assert unknown.status_code == 400 and unknown.get_json()["field"] == "postcode"
+    # A postcode no listing gives is measured from its area's centre (the bundled table): V6Z
+    # (south-west downtown Vancouver) lies about 9 km from the clinic.
+    def names(url):
+        return [s["name"] for s in client.get(url).get_json()["contents"]]
+
+    assert names("/api/v1/services?postcode=V6Z%201A1&proximity=10000") == \
+        ["Riverside Sexual Health Clinic"]
+    assert names("/api/v1/services?postcode=V6Z1A1&proximity=5000") == []
 
 
 def test_locale_picks_translations_and_marks_fallback(client, listings):

@@ -84,3 +84,35 @@ def test_the_bundled_city_table_is_well_formed():
     for point in _table().values():
         # Canada's extent: every centre lies inside it.
         assert 41.6 <= point[0] <= 83.2 and -141.1 <= point[1] <= -52.6
+
+
+def test_postal_codes_resolve_where_no_listing_is(two_cities, client):
+    far, near = two_cities
+    # H3A (downtown Montréal) and V6B (downtown Vancouver): no listing gives either code.
+    for place, first in (("H3A 0G4", near), ("h3a", near), ("V6B 1A1", far), ("v6b1a1", far)):
+        results = search("shelter", near=place)
+        assert results.place_unknown is None, place
+        assert results.hits[0].id == first.id, place
+        assert results.hits[0].distance_km < 10, place
+    page = client.post("/search", data={"q": "shelter", "near": "H3A 0G4", "sort": ""})
+    html = page.get_data(as_text=True)
+    assert "could not find the place" not in html
+    assert html.index("Maison du Plateau") < html.index("Harbour Shelter")
+    # A well-formed code of an area that does not exist is still a place we could not find.
+    assert search("shelter", near="D1D 1D1").place_unknown == "D1D 1D1"
+
+
+def test_the_bundled_postal_area_table_is_well_formed():
+    from directory.search.places import FSA_TABLE, _fsa_table, fsa_centre
+
+    table = _fsa_table()
+    assert len(table) >= 1600
+    assert FSA_TABLE.with_suffix(".LICENSE").read_text(encoding="utf-8").startswith("Copyright")
+    # Every first letter names its province's (or territory's) areas, inside Canada.
+    for fsa, point in table.items():
+        assert fsa[0] in "abceghjklmnprstvxy" and fsa[1].isdigit() and fsa[2].isalpha(), fsa
+        assert 41.6 <= point[0] <= 83.2 and -141.1 <= point[1] <= -52.6, fsa
+    assert fsa_centre("not a postal code") is None
+    vancouver, montreal = fsa_centre("V5K 0A1"), fsa_centre("H2W")
+    assert 49.1 < vancouver[0] < 49.4 and -123.3 < vancouver[1] < -122.9
+    assert 45.4 < montreal[0] < 45.6 and -73.7 < montreal[1] < -73.5
